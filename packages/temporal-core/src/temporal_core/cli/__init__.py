@@ -1,0 +1,1 @@
+"""Command-line entry points: the shared ``serve`` dispatcher and the worker runner."""

@@ -1,0 +1,172 @@
+"""``TemporalClientService``: one lazily connected, shared Temporal client per process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+
+import temporalio.client
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RetryConfig, TLSConfig
+
+from temporal_core.client_settings import default_settings, remember_settings
+from temporal_core.settings import TemporalSettings
+
+__all__ = ["TemporalClientService", "TemporalDisabledError", "TemporalUnavailableError"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_HEALTH_TIMEOUT = 2.0
+
+
+class TemporalDisabledError(RuntimeError):
+    """``get_client()`` was called while ``TEMPORAL_ENABLED`` is false."""
+
+
+class TemporalUnavailableError(ConnectionError):
+    """The Temporal server could not be reached within the connect timeout."""
+
+
+def tls_config(settings: TemporalSettings) -> TLSConfig | bool:
+    """The SDK TLS argument for ``settings``: False, True (system roots) or a ``TLSConfig``."""
+    if not settings.uses_tls:
+        return False
+    paths = (settings.tls_ca_cert_path, settings.tls_client_cert_path)
+    if all(path is None for path in paths) and settings.tls_server_name is None:
+        return True
+    return TLSConfig(
+        server_root_ca_cert=_read(settings.tls_ca_cert_path),
+        client_cert=_read(settings.tls_client_cert_path),
+        client_private_key=_read(settings.tls_client_key_path),
+        domain=settings.tls_server_name,
+    )
+
+
+def _read(path: Path | None) -> bytes | None:
+    return path.read_bytes() if path is not None else None
+
+
+class TemporalClientService:
+    """Owns the process's Temporal client: connect once on first use, share it, check health.
+
+    Safe under concurrent first calls (one connection is made); a failed attempt is not cached,
+    so the next call tries again and the service recovers when the server comes back.
+    """
+
+    def __init__(
+        self,
+        settings: TemporalSettings | None = None,
+        *,
+        interceptors: Sequence[temporalio.client.Interceptor] | None = None,
+        health_timeout: float = DEFAULT_HEALTH_TIMEOUT,
+    ) -> None:
+        """Keep the settings; nothing connects until ``get_client()``.
+
+        ``interceptors`` default to the telemetry interceptors (tracing across the server).
+        """
+        self._settings = settings or default_settings()
+        self._interceptors = interceptors
+        self._health_timeout = health_timeout
+        self._client: Client | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def settings(self) -> TemporalSettings:
+        """The settings this service connects with."""
+        return self._settings
+
+    @property
+    def is_enabled(self) -> bool:
+        """Whether Temporal is enabled (``TEMPORAL_ENABLED``)."""
+        return self._settings.enabled
+
+    @property
+    def url(self) -> str:
+        """The frontend address (``TEMPORAL_URL``)."""
+        return self._settings.url
+
+    @property
+    def namespace(self) -> str:
+        """The namespace (``TEMPORAL_NAMESPACE``)."""
+        return self._settings.namespace
+
+    @property
+    def is_connected(self) -> bool:
+        """Whether a client has been created (it may still lose the server later)."""
+        return self._client is not None
+
+    async def get_client(self) -> Client:
+        """Return the shared client, connecting on first use.
+
+        Raises:
+            TemporalDisabledError: Temporal is disabled in settings.
+            TemporalUnavailableError: the server did not answer within the connect timeout.
+        """
+        if self._client is not None:
+            return self._client
+        if not self.is_enabled:
+            raise TemporalDisabledError("Temporal is disabled (TEMPORAL_ENABLED=false)")
+        async with self._lock:
+            if self._client is None:
+                self._client = await self._connect()
+            return self._client
+
+    async def _connect(self) -> Client:
+        settings = self._settings
+        interceptors = self._interceptors
+        if interceptors is None:
+            from temporal_core.telemetry import temporal_interceptors
+
+            interceptors = temporal_interceptors()
+        timeout = settings.connect_timeout.total_seconds()
+        try:
+            client = await asyncio.wait_for(
+                Client.connect(
+                    settings.url,
+                    namespace=settings.namespace,
+                    api_key=settings.api_key.get_secret_value() if settings.api_key else None,
+                    tls=tls_config(settings),
+                    data_converter=pydantic_data_converter,
+                    interceptors=interceptors,
+                    identity=settings.identity,
+                    connect_timeout=settings.connect_timeout,
+                    # Calls made while the server is down should fail fast enough for an HTTP
+                    # request to answer 503, not hang on the SDK's default retry schedule.
+                    retry_config=RetryConfig(
+                        initial_interval_millis=100, max_interval_millis=1000, max_retries=3,
+                        max_elapsed_time_millis=int(timeout * 1000),
+                    ),
+                ),
+                timeout=timeout,
+            )
+        except (TimeoutError, RuntimeError, OSError) as error:
+            raise TemporalUnavailableError(
+                f"cannot reach Temporal at {settings.url} (namespace {settings.namespace}): {error}"
+            ) from error
+        remember_settings(client, settings)
+        logger.info("connected to Temporal at %s namespace %s", settings.url, settings.namespace)
+        return client
+
+    async def health_check(self, timeout: float | None = None) -> bool:
+        """True when the server answers a health check within ``timeout`` seconds; never raises."""
+        if not self.is_enabled:
+            return False
+        budget = timeout if timeout is not None else self._health_timeout
+        try:
+            async with asyncio.timeout(budget):
+                client = await self.get_client()
+                return await client.service_client.check_health(
+                    timeout=timedelta(seconds=budget)
+                )
+        except Exception:  # noqa: BLE001 - a health check reports, it does not raise
+            logger.debug("Temporal health check failed", exc_info=True)
+            return False
+
+    async def close(self) -> None:
+        """Forget the client; the next ``get_client()`` connects again."""
+        async with self._lock:
+            self._client = None

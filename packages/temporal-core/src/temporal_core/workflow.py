@@ -1,0 +1,259 @@
+"""``BaseWorkflow[TInput, TReturn]``: typed start/execute/schedule helpers and shared handlers.
+
+A concrete workflow declares its input and result models once, in the base's type arguments::
+
+    @workflow_defn(queue="orders")
+    @workflow.defn
+    class OrderWorkflow(BaseWorkflow[OrderInput, OrderOutput]):
+        @workflow.run
+        async def run(self, input: OrderInput) -> OrderOutput: ...
+
+and callers get ``WorkflowHandle[OrderWorkflow, OrderOutput]`` from ``OrderWorkflow.start_workflow``
+with the queue taken from the registry and the configured defaults applied. ``@workflow.defn`` and
+``@workflow.run`` stay on the concrete class (the SDK ignores them on a base); the ``state`` query
+and ``cancel`` signal below are inherited by every subclass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Any, ClassVar, Generic, Self, TypeVar, cast, get_args, get_origin
+
+from pydantic import BaseModel, Field
+from temporalio import workflow
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import (
+    RetryPolicy,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+
+from temporal_core import activity_defaults
+from temporal_core.client_settings import settings_for
+from temporal_core.registry import registry
+from temporal_core.search_attributes import SearchAttributesInput, to_typed_search_attributes
+
+__all__ = ["BaseWorkflow", "CancelRequest", "WorkflowState", "was_started"]
+
+TInput = TypeVar("TInput")
+TReturn = TypeVar("TReturn")
+
+
+class CancelRequest(BaseModel):
+    """Argument of the ``cancel`` signal; every field is optional so a bare signal works too."""
+
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class WorkflowState(BaseModel):
+    """What the ``state`` query reports; subclasses add fields through ``current_state``."""
+
+    status: str
+    step: str | None = None
+    progress: int = Field(default=0, ge=0, le=100)
+    cancel_requested: bool = False
+    cancel_reason: str | None = None
+
+
+class BaseWorkflow(Generic[TInput, TReturn]):
+    """Base for workflows with a typed input and result, bound to a queue by the registry."""
+
+    input_type: ClassVar[type[Any] | None] = None
+    """The ``TInput`` a subclass declared, resolved when the subclass is created."""
+    return_type: ClassVar[type[Any] | None] = None
+    """The ``TReturn`` a subclass declared; results are converted into it."""
+
+    def __init__(self) -> None:
+        """Start in the ``running`` state with no step, no progress and no cancel request."""
+        self.status = "running"
+        self.step: str | None = None
+        self.progress = 0
+        self.cancel_requested = False
+        self.cancel_reason: str | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in cast(tuple[Any, ...], getattr(cls, "__orig_bases__", ())):
+            if get_origin(base) is BaseWorkflow:
+                input_type, return_type = get_args(base)
+                if not isinstance(input_type, TypeVar):
+                    cls.input_type = input_type
+                if not isinstance(return_type, TypeVar):
+                    cls.return_type = return_type
+
+    # Shared handlers --------------------------------------------------------------------------
+    @workflow.query
+    def state(self) -> dict[str, Any]:
+        """Report status, current step, progress (0-100) and whether a cancel was asked for."""
+        return self.current_state().model_dump(mode="json")
+
+    @workflow.signal
+    def cancel(self, request: CancelRequest | None = None) -> None:
+        """Ask the workflow to stop; the run method decides how to wind down (compensate)."""
+        self.cancel_requested = True
+        self.cancel_reason = request.reason if request is not None else None
+
+    def current_state(self) -> WorkflowState:
+        """Build the ``state`` query answer; override to report more (return a subclass)."""
+        return WorkflowState(
+            status=self.status,
+            step=self.step,
+            progress=self.progress,
+            cancel_requested=self.cancel_requested,
+            cancel_reason=self.cancel_reason,
+        )
+
+    # Activities -------------------------------------------------------------------------------
+    async def execute_activity(
+        self,
+        activity: Callable[..., Any],
+        *args: Any,
+        task_queue: str | None = None,
+        start_to_close_timeout: timedelta | None = None,
+        schedule_to_close_timeout: timedelta | None = None,
+        heartbeat_timeout: timedelta | None = None,
+        retry_policy: RetryPolicy | None = None,
+        **options: Any,
+    ) -> Any:
+        """Run ``activity`` with the configured timeouts and retry unless overridden here.
+
+        The activity runs on the queue it was registered on (so a workflow may call activities
+        of another worker service), else on this workflow's queue. Other keyword options go to
+        ``workflow.execute_activity`` unchanged.
+        """
+        own_queue = workflow.info().task_queue
+        defaults = activity_defaults.for_queue(own_queue)
+        return await workflow.execute_activity(
+            activity,
+            args=list(args),
+            task_queue=task_queue or _activity_queue(type(self), activity, own_queue),
+            start_to_close_timeout=start_to_close_timeout or defaults.start_to_close_timeout,
+            schedule_to_close_timeout=schedule_to_close_timeout
+            or defaults.schedule_to_close_timeout,
+            heartbeat_timeout=heartbeat_timeout or defaults.heartbeat_timeout,
+            retry_policy=retry_policy or defaults.retry_policy,
+            **options,
+        )
+
+    # Client-side helpers ----------------------------------------------------------------------
+    @classmethod
+    def workflow_name(cls) -> str:
+        """The Temporal workflow type name (set by ``@workflow.defn``)."""
+        definition = workflow._Definition.from_class(cls)  # pyright: ignore[reportPrivateUsage]
+        if definition is None or definition.name is None:
+            raise TypeError(f"{cls.__qualname__} is not decorated with @workflow.defn")
+        return definition.name
+
+    @classmethod
+    def task_queue(cls) -> str:
+        """The queue this workflow was registered on with ``@workflow_defn(queue=...)``."""
+        return registry.queue_of_workflow(cls)
+
+    @classmethod
+    async def start_workflow(
+        cls,
+        client: Client,
+        *,
+        input: TInput,
+        id: str,
+        task_queue: str | None = None,
+        execution_timeout: timedelta | None = None,
+        run_timeout: timedelta | None = None,
+        task_timeout: timedelta | None = None,
+        retry_policy: RetryPolicy | None = None,
+        memo: Mapping[str, Any] | None = None,
+        search_attributes: SearchAttributesInput | None = None,
+        id_reuse_policy: WorkflowIDReusePolicy = WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        id_conflict_policy: WorkflowIDConflictPolicy = WorkflowIDConflictPolicy.UNSPECIFIED,
+        start_delay: timedelta | None = None,
+        **options: Any,
+    ) -> WorkflowHandle[Self, TReturn]:
+        """Start the workflow and return a typed handle without waiting for it.
+
+        Unset timeouts and retry policy fall back to the settings the client was created with.
+        ``search_attributes`` takes the SDK's ``TypedSearchAttributes`` or the plain dict form
+        (``{"CustomKeywordField": ["a@b.c"]}``). Raises ``WorkflowAlreadyStartedError`` when a
+        workflow with ``id`` is running and the conflict policy does not say otherwise.
+        """
+        settings = settings_for(client)
+        workflow_retry = settings.workflow_retry.to_policy() if settings.workflow_retry else None
+        typed_attributes: TypedSearchAttributes | None = (
+            to_typed_search_attributes(search_attributes) if search_attributes else None
+        )
+        handle = await client.start_workflow(
+            cls.workflow_name(),
+            input,
+            id=id,
+            task_queue=task_queue or cls.task_queue(),
+            result_type=cls.return_type,
+            execution_timeout=execution_timeout or settings.workflow_execution_timeout,
+            run_timeout=run_timeout or settings.workflow_run_timeout,
+            task_timeout=task_timeout or settings.workflow_task_timeout,
+            retry_policy=retry_policy or workflow_retry,
+            memo=memo,
+            search_attributes=typed_attributes,
+            id_reuse_policy=id_reuse_policy,
+            id_conflict_policy=id_conflict_policy,
+            start_delay=start_delay,
+            **options,
+        )
+        return cast("WorkflowHandle[Self, TReturn]", handle)
+
+    @classmethod
+    async def execute_workflow(
+        cls, client: Client, *, input: TInput, id: str, **options: Any
+    ) -> TReturn:
+        """Start the workflow and wait for its result (accepts every ``start_workflow`` option)."""
+        handle = await cls.start_workflow(client, input=input, id=id, **options)
+        return await handle.result()
+
+    @classmethod
+    async def schedule_workflow(
+        cls,
+        client: Client,
+        *,
+        input: TInput,
+        id: str,
+        start_delay: timedelta,
+        **options: Any,
+    ) -> WorkflowHandle[Self, TReturn]:
+        """Create the workflow now but let its first task run only after ``start_delay``."""
+        if start_delay <= timedelta(0):
+            raise ValueError(f"start_delay must be positive, got {start_delay}")
+        return await cls.start_workflow(
+            client, input=input, id=id, start_delay=start_delay, **options
+        )
+
+    @classmethod
+    def get_handle(
+        cls, client: Client, workflow_id: str, *, run_id: str | None = None
+    ) -> WorkflowHandle[Self, TReturn]:
+        """A typed handle to an existing workflow of this type, for query/signal/result."""
+        handle = client.get_workflow_handle(workflow_id, run_id=run_id, result_type=cls.return_type)
+        return cast("WorkflowHandle[Self, TReturn]", handle)
+
+
+def _activity_queue(workflow_cls: type, activity: Callable[..., Any], own_queue: str) -> str:
+    # An activity registered on the workflow's own registry queue runs on the queue this run
+    # actually uses (tests and deployments may rename it); one registered elsewhere goes there.
+    activity_queue = registry.queue_of_activity(activity)
+    if activity_queue is None:
+        return own_queue
+    try:
+        home_queue = registry.queue_of_workflow(workflow_cls)
+    except LookupError:
+        home_queue = None
+    return own_queue if activity_queue == home_queue else activity_queue
+
+
+def was_started(handle: WorkflowHandle[Any, Any]) -> bool:
+    """Whether the start call that returned ``handle`` started a new run.
+
+    False when ``WorkflowIDConflictPolicy.USE_EXISTING`` found the workflow already running; the
+    server says so atomically, so callers need no read-then-write check.
+    """
+    response = getattr(handle, "_start_workflow_response", None)
+    started = getattr(response, "started", True)
+    return bool(started)
