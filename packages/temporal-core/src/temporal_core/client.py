@@ -137,7 +137,9 @@ class TemporalClientService:
                     # Calls made while the server is down should fail fast enough for an HTTP
                     # request to answer 503, not hang on the SDK's default retry schedule.
                     retry_config=RetryConfig(
-                        initial_interval_millis=100, max_interval_millis=1000, max_retries=3,
+                        initial_interval_millis=100,
+                        max_interval_millis=1000,
+                        max_retries=3,
                         max_elapsed_time_millis=int(timeout * 1000),
                     ),
                 ),
@@ -159,10 +161,8 @@ class TemporalClientService:
         try:
             async with asyncio.timeout(budget):
                 client = await self.get_client()
-                return await client.service_client.check_health(
-                    timeout=timedelta(seconds=budget)
-                )
-        except Exception:  # noqa: BLE001 - a health check reports, it does not raise
+                return await client.service_client.check_health(timeout=timedelta(seconds=budget))
+        except Exception:  # a health check reports, it does not raise
             logger.debug("Temporal health check failed", exc_info=True)
             return False
 

@@ -66,7 +66,9 @@ def _workflow_name(cls: type) -> str:
 
 
 def _activity_name(fn: Callable[..., Any]) -> str:
-    definition = temporalio.activity._Definition.from_callable(fn)  # pyright: ignore[reportPrivateUsage]
+    definition = temporalio.activity._Definition.from_callable(  # pyright: ignore[reportPrivateUsage, reportUnknownMemberType]
+        fn
+    )
     if definition is None or definition.name is None:
         raise RegistryError(f"{_origin(fn)} is registered with a queue but lacks @activity.defn")
     return definition.name
@@ -182,30 +184,40 @@ class Registry:
         Not strict while decorators run: a class decorated under ``@workflow.defn`` has no name
         yet, so it is checked when a worker asks for the queue's contents.
         """
-        for kind, entries, namer in (
-            ("workflow", self._workflows, _workflow_name),
-            ("activity", self._activities, _activity_name),
-        ):
-            seen: dict[str, str] = {}
-            for origin, (_, obj) in entries.items():
-                try:
-                    name = namer(obj)
-                except RegistryError:
-                    if strict:
-                        raise
-                    continue
-                if name in seen:
-                    raise RegistryError(
-                        f"{kind} name {name!r} is registered twice: by {seen[name]} and by "
-                        f"{origin}; pass a distinct name= to the SDK decorator"
-                    )
-                seen[name] = origin
+        _check_names("workflow", self._workflows, _workflow_name, strict=strict)
+        _check_names("activity", self._activities, _activity_name, strict=strict)
 
     def clear(self) -> None:
         """Forget every registration (for tests)."""
         self._workflows.clear()
         self._activities.clear()
         self._packages = None
+
+
+ObjT = TypeVar("ObjT")
+
+
+def _check_names(
+    kind: str,
+    entries: dict[str, tuple[str, ObjT]],
+    namer: Callable[[ObjT], str],
+    *,
+    strict: bool,
+) -> None:
+    seen: dict[str, str] = {}
+    for origin, (_, obj) in entries.items():
+        try:
+            name = namer(obj)
+        except RegistryError:
+            if strict:
+                raise
+            continue
+        if name in seen:
+            raise RegistryError(
+                f"{kind} name {name!r} is registered twice: by {seen[name]} and by {origin}; "
+                "pass a distinct name= to the SDK decorator"
+            )
+        seen[name] = origin
 
 
 def _normalise(name: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
@@ -21,7 +21,7 @@ SearchAttributesInput: TypeAlias = TypedSearchAttributes | Mapping[str, Any]
 
 def _pair(name: str, value: Any) -> SearchAttributePair[Any]:
     if isinstance(value, Sequence) and not isinstance(value, str | bytes):
-        items = list(value)  # pyright: ignore[reportUnknownArgumentType]
+        items: list[Any] = list(cast(Sequence[Any], value))
         if len(items) == 1:
             return _pair(name, items[0])
         if items and all(isinstance(item, str) for item in items):

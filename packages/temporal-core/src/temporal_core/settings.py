@@ -1,7 +1,8 @@
 """Settings for clients and workers, read once from ``TEMPORAL_*`` environment variables.
 
-Every field maps to one variable: ``url`` is ``TEMPORAL_URL``, a per-queue override such as
-``queues["orders"].max_concurrent_activities`` is ``TEMPORAL_QUEUES__ORDERS__MAX_CONCURRENT_ACTIVITIES``.
+Every field maps to one variable: ``url`` is ``TEMPORAL_URL``; a per-queue override such as
+``queues["orders"].max_concurrent_activities`` is
+``TEMPORAL_QUEUES__ORDERS__MAX_CONCURRENT_ACTIVITIES``.
 Durations accept seconds (``30``, ``2.5``) or ISO 8601 (``PT30S``). ``TemporalSettings.load()``
 turns a bad value into a :class:`SettingsError` that names the variable and what is allowed.
 """

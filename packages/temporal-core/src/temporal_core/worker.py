@@ -1,4 +1,4 @@
-"""``build_worker``: a ``temporalio.worker.Worker`` for one queue, from the registry and settings."""
+"""``build_worker``: a ``temporalio.worker.Worker`` for one queue, from registry and settings."""
 
 from __future__ import annotations
 
@@ -87,4 +87,3 @@ def build_worker(
         options["activity_executor"] = concurrent.futures.ThreadPoolExecutor(max_activities)
     options.update(overrides)
     return Worker(client, task_queue=task_queue, **options)
-

@@ -38,7 +38,7 @@ async def start_dev_environment(**options: Any) -> WorkflowEnvironment:
     options.setdefault("data_converter", pydantic_data_converter)
     options.setdefault("interceptors", temporal_interceptors())
     options.setdefault("ip", "127.0.0.1")
-    return await WorkflowEnvironment.start_local(
+    return await WorkflowEnvironment.start_local(  # pyright: ignore[reportUnknownMemberType]
         dev_server_existing_path=str(bundled_binary("temporal")), **options
     )
 

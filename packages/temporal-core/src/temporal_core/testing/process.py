@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import subprocess
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -23,13 +22,17 @@ class DevServerProcess:
     """
 
     def __init__(
-        self, *, port: int | None = None, db_filename: Path | None = None, ui_port: int | None = None
+        self,
+        *,
+        port: int | None = None,
+        db_filename: Path | None = None,
+        ui_port: int | None = None,
     ) -> None:
         """Pick a free port now; nothing starts until ``start()``."""
         self.port = port or free_port()
         self.ui_port = ui_port
         self.db_filename = db_filename
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process: asyncio.subprocess.Process | None = None
 
     @property
     def address(self) -> str:
@@ -39,7 +42,7 @@ class DevServerProcess:
     @property
     def running(self) -> bool:
         """Whether the process is alive."""
-        return self._process is not None and self._process.poll() is None
+        return self._process is not None and self._process.returncode is None
 
     async def start(self, *, timeout: float = 30.0) -> None:
         """Start the server and wait until it answers a health check."""
@@ -48,8 +51,8 @@ class DevServerProcess:
         command = dev_server_command(
             port=self.port, ui_port=self.ui_port, db_filename=self.db_filename
         )
-        self._process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        self._process = await asyncio.create_subprocess_exec(
+            *command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
         )
         await self.wait_ready(timeout=timeout)
 
@@ -57,7 +60,7 @@ class DevServerProcess:
         """Poll until the frontend answers, or raise ``TimeoutError``."""
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
-            if self._process is not None and self._process.poll() is not None:
+            if self._process is not None and self._process.returncode is not None:
                 raise RuntimeError(f"dev server exited with code {self._process.returncode}")
             with contextlib.suppress(Exception):
                 client = await Client.connect(self.address, connect_timeout=None, lazy=False)
@@ -70,14 +73,14 @@ class DevServerProcess:
     async def stop(self) -> None:
         """Terminate the server (SIGTERM, then SIGKILL after 10 s) and wait for it to exit."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
+        if process is None or process.returncode is not None:
             return
         process.terminate()
         try:
-            await asyncio.to_thread(process.wait, 10)
-        except subprocess.TimeoutExpired:
+            await asyncio.wait_for(process.wait(), 10)
+        except TimeoutError:
             process.kill()
-            await asyncio.to_thread(process.wait)
+            await process.wait()
 
     async def __aenter__(self) -> Self:
         await self.start()
