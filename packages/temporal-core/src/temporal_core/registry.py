@@ -145,9 +145,12 @@ class Registry:
         return known[0] if known is not None else None
 
     # Discovery ----------------------------------------------------------------------------
-    def discover(self) -> list[WorkerPackage]:
-        """Import every installed worker package named in the entry-point group, once."""
-        if self._packages is None:
+    def discover(self, *, refresh: bool = False) -> list[WorkerPackage]:
+        """Import every installed worker package named in the entry-point group.
+
+        The result is cached; ``refresh=True`` reads the installed entry points again.
+        """
+        if self._packages is None or refresh:
             self._packages = self._load_entry_points()
         return sorted(self._packages.values(), key=lambda package: package.distribution)
 

@@ -3,7 +3,8 @@
 Every field maps to one variable: ``url`` is ``TEMPORAL_URL``; a per-queue override such as
 ``queues["orders"].max_concurrent_activities`` is
 ``TEMPORAL_QUEUES__ORDERS__MAX_CONCURRENT_ACTIVITIES``.
-Durations accept seconds (``30``, ``2.5``) or ISO 8601 (``PT30S``). ``TemporalSettings.load()``
+Durations accept seconds (``30``, ``2.5``), a unit suffix (``500ms``, ``30s``, ``5m``, ``2h``,
+``1d``) or ISO 8601 (``PT30S``). ``TemporalSettings.load()``
 turns a bad value into a :class:`SettingsError` that names the variable and what is allowed.
 """
 
@@ -12,10 +13,11 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
@@ -37,6 +39,21 @@ __all__ = [
 ENV_PREFIX = "TEMPORAL_"
 _NESTED = "__"
 _HOST_PORT = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
+
+
+def _parse_duration(value: Any) -> Any:
+    # Environment values arrive as strings; pydantic alone reads "30" as neither seconds nor ISO.
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match:
+            return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_parse_duration)]
+"""A ``timedelta`` that also reads ``30``, ``2.5``, ``500ms``, ``30s``, ``5m``, ``2h``, ``1d``."""
 
 
 class SettingsError(ValueError):
@@ -48,9 +65,9 @@ class RetrySettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    initial_interval: timedelta = Field(default=timedelta(seconds=1), gt=timedelta(0))
+    initial_interval: Duration = Field(default=timedelta(seconds=1), gt=timedelta(0))
     backoff_coefficient: float = Field(default=2.0, ge=1.0)
-    maximum_interval: timedelta | None = Field(default=timedelta(seconds=60), gt=timedelta(0))
+    maximum_interval: Duration | None = Field(default=timedelta(seconds=60), gt=timedelta(0))
     maximum_attempts: int = Field(default=0, ge=0, description="0 means unlimited")
     non_retryable_error_types: list[str] = Field(default_factory=list[str])
 
@@ -70,16 +87,16 @@ class QueueOverrides(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    activity_start_to_close_timeout: timedelta | None = Field(default=None, gt=timedelta(0))
-    activity_schedule_to_close_timeout: timedelta | None = Field(default=None, gt=timedelta(0))
-    activity_heartbeat_timeout: timedelta | None = Field(default=None, gt=timedelta(0))
+    activity_start_to_close_timeout: Duration | None = Field(default=None, gt=timedelta(0))
+    activity_schedule_to_close_timeout: Duration | None = Field(default=None, gt=timedelta(0))
+    activity_heartbeat_timeout: Duration | None = Field(default=None, gt=timedelta(0))
     activity_retry: RetrySettings | None = None
     max_concurrent_activities: int | None = Field(default=None, ge=1)
     max_concurrent_workflow_tasks: int | None = Field(default=None, ge=2)
     max_cached_workflows: int | None = Field(default=None, ge=0)
     workflow_task_pollers: int | None = Field(default=None, ge=2)
     activity_task_pollers: int | None = Field(default=None, ge=1)
-    drain_timeout: timedelta | None = Field(default=None, ge=timedelta(0))
+    drain_timeout: Duration | None = Field(default=None, ge=timedelta(0))
 
 
 class TemporalSettings(BaseSettings):
@@ -107,23 +124,21 @@ class TemporalSettings(BaseSettings):
     tls_client_key_path: Path | None = Field(default=None, description="PEM client key (mTLS).")
     tls_server_name: str | None = Field(default=None, description="Override the TLS SNI name.")
     api_key: SecretStr | None = Field(default=None, description="API key, e.g. Temporal Cloud.")
-    connect_timeout: timedelta = Field(default=timedelta(seconds=5), gt=timedelta(0))
+    connect_timeout: Duration = Field(default=timedelta(seconds=5), gt=timedelta(0))
     identity: str | None = Field(default=None, description="Client/worker identity shown in UI.")
 
     # Workflow defaults (applied by BaseWorkflow start helpers unless a call overrides them)
-    workflow_execution_timeout: timedelta | None = Field(default=None, gt=timedelta(0))
-    workflow_run_timeout: timedelta | None = Field(default=None, gt=timedelta(0))
-    workflow_task_timeout: timedelta = Field(default=timedelta(seconds=10), gt=timedelta(0))
+    workflow_execution_timeout: Duration | None = Field(default=None, gt=timedelta(0))
+    workflow_run_timeout: Duration | None = Field(default=None, gt=timedelta(0))
+    workflow_task_timeout: Duration = Field(default=timedelta(seconds=10), gt=timedelta(0))
     workflow_retry: RetrySettings | None = Field(
         default=None, description="None: a failed workflow is not retried (Temporal's default)."
     )
 
     # Activity defaults (applied by BaseWorkflow.execute_activity)
-    activity_start_to_close_timeout: timedelta = Field(
-        default=timedelta(minutes=5), gt=timedelta(0)
-    )
-    activity_schedule_to_close_timeout: timedelta | None = Field(default=None, gt=timedelta(0))
-    activity_heartbeat_timeout: timedelta | None = Field(default=None, gt=timedelta(0))
+    activity_start_to_close_timeout: Duration = Field(default=timedelta(minutes=5), gt=timedelta(0))
+    activity_schedule_to_close_timeout: Duration | None = Field(default=None, gt=timedelta(0))
+    activity_heartbeat_timeout: Duration | None = Field(default=None, gt=timedelta(0))
     activity_retry: RetrySettings = Field(default_factory=lambda: RetrySettings(maximum_attempts=5))
 
     # Worker tuning
@@ -132,7 +147,7 @@ class TemporalSettings(BaseSettings):
     max_cached_workflows: int = Field(default=1000, ge=0)
     workflow_task_pollers: int = Field(default=5, ge=2)
     activity_task_pollers: int = Field(default=5, ge=1)
-    drain_timeout: timedelta = Field(default=timedelta(seconds=30), ge=timedelta(0))
+    drain_timeout: Duration = Field(default=timedelta(seconds=30), ge=timedelta(0))
 
     queues: dict[str, QueueOverrides] = Field(default_factory=dict[str, QueueOverrides])
 
