@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from temporalio import activity, workflow
-
 from temporal_core import BaseWorkflow, activity_defn, workflow_defn
+from temporalio import activity, workflow
 
 EITHER_ORDER_QUEUE = "registry-test-either-order"
 

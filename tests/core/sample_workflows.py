@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from pydantic import BaseModel
-from temporalio import activity, workflow
-
 from temporal_core import BaseWorkflow, activity_defn, workflow_defn
+from temporalio import activity, workflow
 
 QUEUE = "core-test"
 

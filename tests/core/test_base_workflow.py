@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
+from temporal_core import CancelRequest, TemporalSettings, build_worker, was_started
+from temporal_core.client_settings import remember_settings
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import (
     RetryPolicy,
@@ -19,9 +21,7 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.testing import WorkflowEnvironment
 
-from temporal_core import CancelRequest, TemporalSettings, build_worker, was_started
-from temporal_core.client_settings import remember_settings
-from tests.core.sample_workflows import QUEUE, GreetInput, GreetingWorkflow, GreetOutput
+from tests.core.sample_workflows import QUEUE, GreetingWorkflow, GreetInput, GreetOutput
 
 
 @pytest.fixture

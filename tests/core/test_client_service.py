@@ -6,8 +6,6 @@ import asyncio
 import time
 
 import pytest
-from temporalio.testing import WorkflowEnvironment
-
 from temporal_core import (
     TemporalClientService,
     TemporalDisabledError,
@@ -16,6 +14,7 @@ from temporal_core import (
 )
 from temporal_core.dev_server import free_port
 from temporal_core.testing import DevServerProcess
+from temporalio.testing import WorkflowEnvironment
 
 
 def service_for(env: WorkflowEnvironment, **values: object) -> TemporalClientService:

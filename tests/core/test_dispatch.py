@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from temporal_core.cli.dispatch import package_from_uv_argv
 
 

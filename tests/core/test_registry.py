@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from temporal_core import RegistryError, registry
 from temporal_core.registry import Registry
+
 from tests.core import registry_samples as samples
 
 
@@ -71,7 +72,7 @@ def test_a_workflow_name_registered_twice_is_refused() -> None:
 def test_a_queue_entry_without_sdk_decorator_is_reported_when_used() -> None:
     fresh = Registry()
     fresh.add_workflow(samples.Undecorated, "q")  # could still get @workflow.defn above it
-    with pytest.raises(RegistryError, match="lacks @workflow.defn"):
+    with pytest.raises(RegistryError, match=r"lacks @workflow\.defn"):
         fresh.contents("q")
 
 

@@ -6,7 +6,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-
 from temporal_core import SettingsError, TemporalSettings
 
 
