@@ -1,0 +1,358 @@
+"""The local stack: Temporal dev server, three workers and the API, started, watched and stopped.
+
+Order matters both ways. Temporal starts first and must answer its health check before anything
+connects; the workers and the API then start together and each must report healthy on its own
+``/health``. Stopping goes the other way: the API and the workers get SIGTERM and drain while the
+server is still there to take their last results, and only then is the server stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from temporal_core.dev_server import dev_server_command, free_port
+
+from dev_stack.config import (
+    LOOPBACK,
+    WORKERS,
+    StackConfig,
+    StackError,
+    check_installed,
+    check_ports_free,
+    serve_script,
+    temporal_binary,
+)
+from dev_stack.processes import LogPrinter, ManagedProcess, describe_exit
+from dev_stack.readiness import NotReadyError, http_ok, temporal_healthy, wait_until
+
+__all__ = ["READY_MARKER", "SAMPLE_ORDER", "Stack", "health_port_option"]
+
+READY_MARKER = "stack ready"
+"""Printed (after the ``dev |`` prefix) once every part is healthy; scripts may wait for it."""
+
+SAMPLE_ORDER = (
+    '{"order_id": "A-1001", "customer_email": "ada@example.com", "amount": 42.5, '
+    '"items": [{"sku": "book-1", "quantity": 1}]}'
+)
+"""The order the ready message's curl example posts."""
+
+_LAUNCHER = "dev"
+_TEMPORAL = "temporal"
+_API = "api"
+_TEMPORAL_STOP_GRACE = 10.0
+_API_STOP_GRACE = 10.0
+_WORKER_DEFAULT_DRAIN = 30.0
+_STOP_SLACK = 10.0
+_REPEAT_SIGNAL_WINDOW = 1.0
+"""uv run passes a Ctrl-C on to its child that the child also got from the terminal: two
+signals a moment apart are one request, not "stop now"."""
+
+
+@dataclass(frozen=True)
+class _Failure:
+    service: str
+    reason: str
+
+
+class Stack:
+    """One run of the stack for a :class:`StackConfig`; :meth:`run` returns the exit status."""
+
+    def __init__(self, config: StackConfig, *, printer: LogPrinter | None = None) -> None:
+        """Nothing is checked or started until :meth:`run`."""
+        self.config = config
+        names = [_LAUNCHER, _TEMPORAL, *WORKERS, _API]
+        self._printer = printer or LogPrinter(names)
+        self._processes: dict[str, ManagedProcess] = {}
+        self._health_ports: dict[str, int] = {}
+        self._stop_requested = asyncio.Event()
+        self._force = asyncio.Event()
+        self._failure: _Failure | None = None
+        self._last_signal: float | None = None
+
+    def say(self, text: str) -> None:
+        """Print one line from the launcher itself."""
+        self._printer.line(_LAUNCHER, text)
+
+    async def run(self) -> int:
+        """Check, start, report ready, wait for Ctrl-C/SIGTERM or a death, stop; 0 if clean.
+
+        Raises:
+            StackError: a port is in use or a dev dependency is missing (nothing was started).
+        """
+        self._preflight()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, self._on_signal, signum)
+        started = time.monotonic()
+        try:
+            startup = asyncio.create_task(self._start_all())
+            stop_wait = asyncio.create_task(self._stop_requested.wait())
+            await asyncio.wait({startup, stop_wait}, return_when="FIRST_COMPLETED")
+            if not startup.done():
+                startup.cancel()
+            ready = await self._startup_outcome(startup)
+            if ready:
+                self._print_ready(time.monotonic() - started)
+                await stop_wait
+            stop_wait.cancel()
+        finally:
+            await self._stop_all()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(signum)
+        if self._failure is not None:
+            self.say(f"stopped because {self._failure.service} {self._failure.reason}")
+            return 1
+        self.say("stopped; every process has exited")
+        return 0
+
+    async def _startup_outcome(self, startup: asyncio.Task[None]) -> bool:
+        try:
+            await startup
+        except asyncio.CancelledError:
+            return False
+        except NotReadyError as error:
+            self._fail(_LAUNCHER, str(error), service="the stack")
+            return False
+        except ChildProcessError:
+            # The death itself was recorded by _on_process_exit.
+            return False
+        return self._failure is None and not self._stop_requested.is_set()
+
+    # Checks -------------------------------------------------------------------------------
+
+    def _preflight(self) -> None:
+        config = self.config
+        check_installed(("api", *WORKERS))
+        serve_script()
+        if config.starts_temporal:
+            temporal_binary()
+        ports: dict[str, int] = {}
+        if config.starts_temporal:
+            ports["Temporal gRPC, --temporal-port"] = config.temporal_port
+            if config.ui_port is not None:
+                ports["Temporal Web UI, --ui-port"] = config.ui_port
+        ports["API, --api-port"] = config.api_port
+        for worker in WORKERS:
+            port = config.worker_health_ports.get(worker, 0)
+            ports[f"{worker} health, {health_port_option(worker)}"] = port
+        check_ports_free(ports)
+        if len({port for port in ports.values() if port}) != len([p for p in ports.values() if p]):
+            raise StackError(f"two parts of the stack were given the same port: {ports}")
+        for worker in WORKERS:
+            self._health_ports[worker] = config.worker_health_ports.get(worker) or free_port()
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+
+    # Starting -----------------------------------------------------------------------------
+
+    async def _start_all(self) -> None:
+        config = self.config
+        if config.starts_temporal:
+            temporal = await self._start(_TEMPORAL, self._temporal_command())
+            await wait_until(
+                lambda: temporal_healthy(config.temporal_url, config.namespace),
+                timeout=config.ready_timeout,
+                what=f"Temporal on {config.temporal_url}",
+                alive=lambda: temporal.running,
+            )
+            if config.ui_port is not None:
+                await wait_until(
+                    lambda: http_ok(f"http://{LOOPBACK}:{config.ui_port}/", any_status=True),
+                    timeout=config.ready_timeout,
+                    what=f"the Temporal Web UI on port {config.ui_port}",
+                    alive=lambda: temporal.running,
+                )
+        else:
+            await self._check_external_temporal()
+        self.say(f"Temporal is up on {config.temporal_url}; starting the workers and the API")
+        waits: list[Coroutine[Any, Any, None]] = []
+        for worker in WORKERS:
+            process = await self._start(worker, self._worker_command(worker))
+            url = f"http://{LOOPBACK}:{self._health_ports[worker]}/health"
+            waits.append(self._wait_healthy(process, url))
+        api = await self._start(_API, self._api_command())
+        waits.append(self._wait_healthy(api, f"{config.api_base_url}/health"))
+        await asyncio.gather(*waits)
+
+    async def _wait_healthy(self, process: ManagedProcess, url: str) -> None:
+        await wait_until(
+            lambda: http_ok(url),
+            timeout=self.config.ready_timeout,
+            what=f"{process.name} ({url})",
+            alive=lambda: process.running,
+        )
+        self.say(f"{process.name} is healthy")
+
+    async def _check_external_temporal(self) -> None:
+        config = self.config
+        timeout = min(config.ready_timeout, 15.0)
+        try:
+            await wait_until(
+                lambda: temporal_healthy(config.temporal_url, config.namespace),
+                timeout=timeout,
+                what=f"Temporal at {config.temporal_url}",
+            )
+        except NotReadyError:
+            raise NotReadyError(
+                f"cannot reach Temporal at {config.temporal_url} (--temporal-address) "
+                f"within {timeout:g}s"
+            ) from None
+
+    async def _start(self, name: str, command: list[str]) -> ManagedProcess:
+        process = ManagedProcess(
+            name,
+            command,
+            env=self._environment(name),
+            cwd=self.config.root,
+            printer=self._printer,
+            on_exit=self._on_process_exit,
+        )
+        self._processes[name] = process
+        await process.start()
+        return process
+
+    def _temporal_command(self) -> list[str]:
+        config = self.config
+        return dev_server_command(
+            port=config.temporal_port,
+            ui_port=config.ui_port,
+            ip=LOOPBACK,
+            db_filename=config.temporal_db_file,
+            namespace=config.namespace,
+        )
+
+    def _worker_command(self, worker: str) -> list[str]:
+        command = [str(serve_script()), "--health-port", str(self._health_ports[worker])]
+        if self.config.drain_timeout is not None:
+            command += ["--drain-timeout", f"{self.config.drain_timeout:g}"]
+        return command
+
+    def _api_command(self) -> list[str]:
+        config = self.config
+        return [str(serve_script()), "--host", config.api_host, "--port", str(config.api_port)]
+
+    def _environment(self, name: str) -> dict[str, str]:
+        """The child's environment: the user's, plus where Temporal is and what it serves.
+
+        ``serve`` with ``SERVE_PACKAGE`` is exactly what ``uv run --package X serve`` runs (the
+        shared dispatcher reads that variable first), without a second uv resolving the
+        environment for each of the five processes.
+        """
+        config = self.config
+        env = dict(os.environ)
+        # One OTEL_SERVICE_NAME for five processes would merge them in every trace: let each
+        # deployable name itself, as configure_telemetry does.
+        env.pop("OTEL_SERVICE_NAME", None)
+        env["PYTHONUNBUFFERED"] = "1"
+        if name == _TEMPORAL:
+            return env
+        env["SERVE_PACKAGE"] = name
+        env["TEMPORAL_URL"] = config.temporal_url
+        env["TEMPORAL_NAMESPACE"] = config.namespace
+        data_paths = {
+            "REPORTS_DIR": str(config.data_dir / "reports"),
+            "SIDE_EFFECTS_DB": str(config.data_dir / "side_effects.sqlite3"),
+        }
+        for variable, value in data_paths.items():
+            if config.data_dir_explicit or not env.get(variable):
+                env[variable] = value
+        if config.otlp_endpoint:
+            env["OTEL_EXPORTER_OTLP_ENDPOINT"] = config.otlp_endpoint
+            env["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf"
+        if config.log_format:
+            env["LOG_FORMAT"] = config.log_format
+        if config.log_level:
+            env["LOG_LEVEL"] = config.log_level
+        return env
+
+    # Watching -----------------------------------------------------------------------------
+
+    def _on_process_exit(self, process: ManagedProcess) -> None:
+        if process.stopping:
+            return
+        reason = describe_exit(process.returncode or 0)
+        last = next((line for line in reversed(process.recent_output) if line.strip()), None)
+        if last:
+            reason += f"; its last output: {last.strip()}"
+        self._fail(process.name, reason)
+
+    def _fail(self, name: str, reason: str, *, service: str | None = None) -> None:
+        if self._failure is None:
+            self._failure = _Failure(service or name, reason)
+            self.say(f"{service or name} {reason}; stopping the rest")
+        self._stop_requested.set()
+
+    def _on_signal(self, signum: int) -> None:
+        now = time.monotonic()
+        if self._last_signal is None:
+            self._last_signal = now
+            self.say(f"{signal.Signals(signum).name} received: stopping (workers drain first)")
+            self._stop_requested.set()
+        elif now - self._last_signal > _REPEAT_SIGNAL_WINDOW and not self._force.is_set():
+            self.say("asked again: killing whatever is still running")
+            self._force.set()
+
+    # Stopping -----------------------------------------------------------------------------
+
+    async def _stop_all(self) -> None:
+        front = [self._processes[name] for name in (_API, *WORKERS) if name in self._processes]
+        worker_grace = (self.config.drain_timeout or _WORKER_DEFAULT_DRAIN) + _STOP_SLACK
+        if any(process.running for process in front):
+            self.say("stopping the API and the workers")
+        await asyncio.gather(
+            *(
+                process.stop(
+                    grace=_API_STOP_GRACE if process.name == _API else worker_grace,
+                    force=self._force,
+                )
+                for process in front
+            )
+        )
+        temporal = self._processes.get(_TEMPORAL)
+        if temporal is not None:
+            if temporal.running:
+                self.say("stopping the Temporal server")
+            await temporal.stop(grace=_TEMPORAL_STOP_GRACE, force=self._force)
+
+    # Reporting ----------------------------------------------------------------------------
+
+    def _print_ready(self, elapsed: float) -> None:
+        config = self.config
+        api = config.api_base_url
+        lines = [
+            f"{READY_MARKER} in {elapsed:.1f}s",
+            f"  API docs        {api}/docs",
+            f"  API health      {api}/health",
+        ]
+        if config.starts_temporal and config.ui_port is not None:
+            lines.append(
+                f"  Temporal UI     http://{LOOPBACK}:{config.ui_port}"
+                f"/namespaces/{config.namespace}/workflows"
+            )
+        elif config.starts_temporal:
+            lines.append("  Temporal UI     off (--no-ui)")
+        lines.append(f"  Temporal        {config.temporal_url} namespace {config.namespace}")
+        for worker in WORKERS:
+            url = f"http://{LOOPBACK}:{self._health_ports[worker]}/health"
+            lines.append(f"  {worker + ' health':<16}{url}")
+        if config.otlp_endpoint:
+            lines.append(f"  Traces          sent to {config.otlp_endpoint}")
+        lines += [
+            "Try an order:",
+            f"  curl -s -X POST {api}/orders -H 'Content-Type: application/json' \\",
+            f"    -d '{SAMPLE_ORDER}'",
+            f"  curl -s {api}/orders/order-A-1001/result",
+            "Press Ctrl-C to stop everything.",
+        ]
+        for line in lines:
+            self.say(line)
+
+
+def health_port_option(worker: str) -> str:
+    """The command-line option that sets ``worker``'s health port."""
+    return f"--{worker.removeprefix('worker-')}-health-port"
