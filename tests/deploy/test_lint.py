@@ -1,0 +1,111 @@
+"""Static checks of the deployables: hadolint on every Dockerfile, the Compose specification schema
+on docker-compose.yml, and the .env.example contract (every required variable documented, no
+secret written into the compose file).
+
+The schema is the copy of the Compose specification's JSON schema that the ``check-jsonschema``
+package ships (with its license) in ``check_jsonschema/builtin_schemas/vendor``; it is installed
+with the dev dependencies, so nothing is downloaded when the tests run.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from tests.deploy import compose
+from tests.deploy.dockerfile import REPO, SERVICE_DOCKERFILES
+
+HADOLINT = Path(sys.executable).with_name("hadolint")
+
+
+def _ids(paths: list[Path]) -> list[str]:
+    return [str(path.relative_to(REPO)) for path in paths]
+
+
+def test_every_service_package_has_a_dockerfile() -> None:
+    names = {path.parent.name for path in SERVICE_DOCKERFILES}
+    assert {"api", "worker-orders", "worker-approvals", "worker-reports"} <= names
+
+
+@pytest.mark.parametrize("dockerfile", SERVICE_DOCKERFILES, ids=_ids(SERVICE_DOCKERFILES))
+def test_hadolint_reports_nothing_at_warning_or_above(dockerfile: Path) -> None:
+    result = subprocess.run(
+        [str(HADOLINT), "--no-color", "--failure-threshold", "warning", str(dockerfile)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    # Style and info findings are not failures, but they should stay visible in the log.
+    print(result.stdout or f"{dockerfile.relative_to(REPO)}: hadolint found nothing")
+
+
+def _compose_schema() -> dict[str, Any]:
+    vendored = resources.files("check_jsonschema.builtin_schemas.vendor")
+    schema = json.loads(vendored.joinpath("compose-spec.json").read_text())
+    assert "services" in schema["properties"], "not the Compose specification schema"
+    return schema
+
+
+def _schema_errors(document: dict[str, Any]) -> list[str]:
+    schema = _compose_schema()
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    return [
+        f"{'/'.join(map(str, error.absolute_path)) or '(top)'}: {error.message}"
+        for error in validator.iter_errors(document)
+    ]
+
+
+def test_compose_file_validates_against_the_compose_specification() -> None:
+    assert _schema_errors(compose.load()) == []
+
+
+def test_compose_file_validates_after_substituting_env_example() -> None:
+    # What `cp .env.example .env && docker compose up` really hands to the engine.
+    substituted = compose.interpolate(compose.load(), compose.read_env_file())
+    assert _schema_errors(substituted) == []
+
+
+def test_schema_check_catches_a_broken_compose_file() -> None:
+    """Guards the check itself: a misspelt key or a bad condition must not pass silently."""
+    broken = copy.deepcopy(compose.load())
+    broken["services"]["api"]["helthcheck"] = broken["services"]["api"].pop("healthcheck")
+    broken["services"]["worker-orders"]["depends_on"]["temporal-setup"]["condition"] = "done"
+    errors = _schema_errors(broken)
+    assert any("helthcheck" in error for error in errors), errors
+    assert any("done" in error for error in errors), errors
+
+
+def test_env_example_defines_every_variable_compose_requires() -> None:
+    documented = compose.read_env_file()
+    needed = {ref.name for ref in compose.references() if ref.required or not ref.has_default}
+    assert needed <= documented.keys(), f"missing from .env.example: {needed - documented.keys()}"
+    with pytest.raises(KeyError, match="POSTGRES_PASSWORD"):
+        compose.interpolate(compose.load(), {})
+
+
+def test_env_example_documents_only_variables_compose_uses() -> None:
+    used = {ref.name for ref in compose.references()}
+    unused = compose.read_env_file().keys() - used
+    assert not unused, f".env.example documents variables the compose file never reads: {unused}"
+
+
+_SECRET_NAME = re.compile(r"PASSWORD|PASSWD|PWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY", re.IGNORECASE)
+_PURE_REFERENCE = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*(:?\?[^}]*)?\}$")
+
+
+def test_compose_file_holds_no_secret_values() -> None:
+    for name, service in compose.load()["services"].items():
+        for key, value in compose.environment(service).items():
+            if _SECRET_NAME.search(key):
+                # Only a required reference: no literal value and no default to fall back on.
+                assert _PURE_REFERENCE.match(value), f"{name}: {key} must come from .env"
