@@ -1,0 +1,345 @@
+"""The Dockerfiles and docker-compose.yml agree with the code they deploy.
+
+Every variable our images and services set must be one the code reads (a misspelt
+``TEMPORAL_ADRESS`` would otherwise be ignored without a word: the settings allow extra
+variables); every health check must ask an endpoint the code serves; the layering, user, pinning
+and scaling rules of docs/deploying.md hold for every image and service.
+"""
+
+from __future__ import annotations
+
+import socket
+import tomllib
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.deploy import compose
+from tests.deploy.dockerfile import REPO, SERVICE_DOCKERFILES, Dockerfile
+from tests.deploy.workspace import EnvReads, closure, members
+
+DOCKERFILES = {path.parent.name: Dockerfile.parse(path) for path in SERVICE_DOCKERFILES}
+COMPOSE = compose.load()
+OUR_SERVICES = compose.our_services(COMPOSE)
+THIRD_PARTY = sorted(set(COMPOSE["services"]) - set(OUR_SERVICES))
+
+# Set by the images for Python itself and the shell, not by our code.
+_PLATFORM_ENV = {"PATH", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"}
+
+
+def _is_worker(package: str) -> bool:
+    project = tomllib.loads((members()[package] / "pyproject.toml").read_text())["project"]
+    return "temporal_core.workers" in project.get("entry-points", {})
+
+
+def _env_reads(package: str) -> EnvReads:
+    return _ENV_READS.setdefault(package, EnvReads(closure(package)))
+
+
+_ENV_READS: dict[str, EnvReads] = {}
+
+
+# --- Dockerfiles ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(DOCKERFILES))
+def test_dockerfile_installs_its_own_package(name: str) -> None:
+    image = DOCKERFILES[name]
+    assert image.package == name
+    assert image.runtime.env().get("SERVE_PACKAGE") == name
+
+
+@pytest.mark.parametrize("name", sorted(DOCKERFILES))
+def test_every_uv_sync_sees_the_whole_workspace(name: str) -> None:
+    """``uv sync --locked`` checks the lock against every member, so each must be in reach.
+
+    Bind mounts exist only during their RUN; copies persist. A member added to the workspace
+    without a mount here would fail the image build, so this names the missing file instead.
+    """
+    builder = DOCKERFILES[name].stage("builder")
+    needed = {"uv.lock", "pyproject.toml"} | {
+        str(path.relative_to(REPO) / "pyproject.toml") for path in members().values()
+    }
+    copied: set[str] = set()
+    for instruction in builder.instructions:
+        if instruction.keyword == "COPY" and instruction.flag("from") is None:
+            source, destination = instruction.words()
+            copied.add(destination.rstrip("/"))
+            assert source.rstrip("/") == destination.rstrip("/"), "sources keep repo layout"
+        if instruction in builder.uv_syncs():
+            mounted = {m["target"] for m in instruction.mounts() if m.get("type") == "bind"}
+            reachable = {
+                path
+                for path in needed
+                if path in mounted or any(path.startswith(c + "/") for c in copied)
+            }
+            assert needed - reachable == set(), f"line {instruction.line}: not mounted"
+            assert any(m.get("type") == "cache" for m in instruction.mounts()), "no cache mount"
+
+
+@pytest.mark.parametrize("name", sorted(DOCKERFILES))
+def test_dependency_layer_comes_before_the_sources(name: str) -> None:
+    builder = DOCKERFILES[name].stage("builder")
+    first, last = builder.uv_syncs()[0], builder.uv_syncs()[-1]
+    assert "--no-install-workspace" in first.words()
+    copies = [i.line for i in builder.all("COPY") if i.flag("from") is None]
+    assert copies, "no COPY of our sources"
+    assert first.line < min(copies), "dependencies must install before any source is copied"
+    assert max(copies) < last.line, "the final sync must see every copied source"
+    for sync in (first, last):
+        assert {"--locked", "--no-dev", "--no-editable"} <= set(sync.words())
+
+
+@pytest.mark.parametrize("name", sorted(DOCKERFILES))
+def test_images_are_pinned_and_stages_share_one_python(name: str) -> None:
+    image = DOCKERFILES[name]
+    for stage in image.stages:
+        repository, _, tag = stage.base.rpartition(":")
+        assert repository, f"{stage.base} has no tag"
+        assert tag != "latest", f"{stage.base} is not pinned"
+        assert any(char.isdigit() for char in tag), f"{stage.base}: tag is not a version"
+    # The venv's interpreter link points at the builder's Python; the runtime must have it too.
+    assert image.stage("builder").base == image.runtime.base
+
+
+@pytest.mark.parametrize("name", sorted(DOCKERFILES))
+def test_runtime_holds_only_the_venv_and_runs_serve_as_non_root(name: str) -> None:
+    image = DOCKERFILES[name]
+    venv = image.stage("builder").env()["UV_PROJECT_ENVIRONMENT"]
+    copies = image.runtime.all("COPY")
+    assert [c.flag("from") for c in copies] == ["builder"]
+    assert copies[0].words() == [venv, venv]
+    assert image.runtime.env()["PATH"].startswith(f"{venv}/bin:")
+    user = image.runtime.last("USER")
+    assert user is not None
+    assert user.arguments.split(":")[0] not in {"root", "0"}
+    assert user.arguments.split(":")[0].isdigit(), "numeric, so runAsNonRoot can verify it"
+    cmd = image.runtime.last("CMD")
+    assert cmd is not None
+    assert cmd.exec_form() == ["serve"]
+
+
+@pytest.mark.parametrize("name", sorted(DOCKERFILES))
+def test_image_environment_is_read_by_the_code(name: str) -> None:
+    image = DOCKERFILES[name]
+    reads = _env_reads(image.package)
+    unread = {key for key in image.runtime.env() if key not in _PLATFORM_ENV} - {
+        key for key in image.runtime.env() if reads.accepts(key)
+    }
+    assert not unread, f"{name} image sets variables no code of {image.package} reads: {unread}"
+
+
+# --- docker-compose.yml --------------------------------------------------------------------------
+
+
+def test_compose_builds_every_service_image() -> None:
+    assert {d.path for d in OUR_SERVICES.values()} == set(SERVICE_DOCKERFILES)
+    assert set(OUR_SERVICES) == {d.package for d in OUR_SERVICES.values()}
+
+
+@pytest.mark.parametrize("service", sorted(OUR_SERVICES))
+def test_compose_environment_is_read_by_the_code(service: str) -> None:
+    package = OUR_SERVICES[service].package
+    reads = _env_reads(package)
+    environment = compose.environment(COMPOSE["services"][service])
+    unread = sorted(key for key in environment if not reads.accepts(key))
+    assert not unread, f"{service} sets variables that no code of {package} reads: {unread}"
+
+
+def test_the_checker_rejects_what_the_code_does_not_read() -> None:
+    """Guards the check itself, with names a careless edit could produce."""
+    reads = _env_reads("worker-orders")
+    for wrong in ("TEMPORAL_ADDRESS", "TEMPORAL_QUEUES__ORDERS__NOPE", "API_HOST", "WORKER_PORT"):
+        assert not reads.accepts(wrong), wrong
+    for right in ("TEMPORAL_URL", "TEMPORAL_QUEUES__ORDERS__ACTIVITY_RETRY__MAXIMUM_ATTEMPTS"):
+        assert reads.accepts(right), right
+
+
+def _effective_env(service: str) -> dict[str, str]:
+    """What the container sees: the image's ENV overridden by the compose environment."""
+    return OUR_SERVICES[service].runtime.env() | compose.environment(COMPOSE["services"][service])
+
+
+def _health_target(command: list[str]) -> tuple[str, str]:
+    """(path, port variable) of our health-check one-liner."""
+    text = " ".join(command)
+    path = text.split("http://127.0.0.1:%s", 1)[1].split("'", 1)[0]
+    port_variable = text.split("os.environ['", 1)[1].split("'", 1)[0]
+    return path, port_variable
+
+
+def _health_checks() -> list[tuple[str, str, list[str]]]:
+    """(service, where, command) for every health check of our services: compose and image."""
+    checks = []
+    for service, image in sorted(OUR_SERVICES.items()):
+        from_compose = compose.healthcheck_command(COMPOSE["services"][service])
+        assert from_compose is not None, f"{service} has no healthcheck in docker-compose.yml"
+        checks.append((service, "compose", from_compose))
+        healthcheck = image.runtime.last("HEALTHCHECK")
+        assert healthcheck is not None, f"{image.path} has no HEALTHCHECK"
+        checks.append((service, "image", healthcheck.exec_form()))
+    return checks
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _api_get_routes() -> set[str]:
+    from api.main import app
+
+    return {
+        str(getattr(route, "path", ""))
+        for route in app.routes
+        if "GET" in (getattr(route, "methods", None) or set())
+    }
+
+
+async def _worker_health_server_answers(path: str) -> int:
+    from temporal_core.health_server import HealthReport, HealthServer
+
+    async def healthy() -> HealthReport:
+        return HealthReport(healthy=True, detail={})
+
+    port = _free_port()
+    server = HealthServer(healthy, host="127.0.0.1", port=port)
+    await server.start()
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            return (await client.get(path)).status_code
+    finally:
+        await server.stop()
+
+
+@pytest.mark.parametrize(
+    ("service", "where", "command"),
+    _health_checks(),
+    ids=[f"{service}-{where}" for service, where, _ in _health_checks()],
+)
+async def test_health_check_targets_an_endpoint_the_code_serves(
+    service: str, where: str, command: list[str]
+) -> None:
+    path, port_variable = _health_target(command)
+    package = OUR_SERVICES[service].package
+    assert port_variable in _effective_env(service), f"{port_variable} is not set for {service}"
+    assert _env_reads(package).accepts(port_variable), f"{port_variable} is read by no code"
+    if _is_worker(package):
+        # The worker's health server is asked directly: the path must answer 200 when healthy,
+        # and a wrong path must not (so the 200 means the path is right).
+        assert await _worker_health_server_answers(path) == 200
+        assert await _worker_health_server_answers(path + "-not-there") == 404
+    else:
+        assert path in _api_get_routes(), f"GET {path} is not a route of api.main:app"
+
+
+# --- compose topology ----------------------------------------------------------------------------
+
+
+def _depends_on(service: dict[str, Any]) -> dict[str, str]:
+    raw = service.get("depends_on") or {}
+    if isinstance(raw, list):
+        return dict.fromkeys(raw, "service_started")
+    return {name: spec.get("condition", "service_started") for name, spec in raw.items()}
+
+
+@pytest.mark.parametrize("service", sorted(COMPOSE["services"]))
+def test_depends_on_conditions_can_be_met(service: str) -> None:
+    services = COMPOSE["services"]
+    for target, condition in _depends_on(services[service]).items():
+        assert target in services, f"{service} depends on unknown {target}"
+        if condition == "service_healthy":
+            has_check = "healthcheck" in services[target] or (
+                target in OUR_SERVICES and OUR_SERVICES[target].runtime.last("HEALTHCHECK")
+            )
+            assert has_check, f"{service} waits for {target} to be healthy; it has no check"
+        if condition == "service_completed_successfully":
+            restart = services[target].get("restart", "no")
+            assert restart in {"no", "on-failure"} or restart.startswith("on-failure:"), (
+                f"{target} is waited on to finish, so it must not restart forever"
+            )
+
+
+def test_our_services_wait_for_temporal_setup_and_have_health_checks() -> None:
+    for service in OUR_SERVICES:
+        definition = COMPOSE["services"][service]
+        assert _depends_on(definition).get("temporal-setup") == "service_completed_successfully"
+        assert "healthcheck" in definition
+
+
+@pytest.mark.parametrize(
+    "service", sorted(s for s, d in OUR_SERVICES.items() if _is_worker(d.package))
+)
+def test_workers_scale_and_drain(service: str) -> None:
+    definition = COMPOSE["services"][service]
+    # `--scale worker-x=3` needs distinct container names and no fixed host port.
+    assert "container_name" not in definition
+    assert "ports" not in definition
+    # Docker must wait longer than the worker drains before it sends SIGKILL.
+    drain = float(_effective_env(service).get("TEMPORAL_DRAIN_TIMEOUT", "30"))
+    grace = definition.get("stop_grace_period", "10s")
+    assert grace.endswith("s"), grace
+    assert float(grace[:-1]) > drain, f"{grace} <= drain {drain}s"
+
+
+def _volume_for(service: str, container_path: str) -> str | None:
+    for volume in COMPOSE["services"][service].get("volumes", []):
+        source, _, target = str(volume).partition(":")
+        target = target.split(":", 1)[0]
+        if PurePosixPath(container_path).is_relative_to(target):
+            return source
+    return None
+
+
+def test_reports_are_shared_between_worker_and_api() -> None:
+    writers_and_readers = [s for s in OUR_SERVICES if "REPORTS_DIR" in _effective_env(s)]
+    assert {"api", "worker-reports"} <= set(writers_and_readers)
+    volumes = {_volume_for(s, _effective_env(s)["REPORTS_DIR"]) for s in writers_and_readers}
+    assert len(volumes) == 1, volumes
+    assert volumes <= set(COMPOSE["volumes"]), volumes
+
+
+def test_side_effects_file_is_on_a_volume_every_worker_shares() -> None:
+    users = [s for s in OUR_SERVICES if "SIDE_EFFECTS_DB" in _effective_env(s)]
+    assert users
+    volumes = {
+        _volume_for(s, str(PurePosixPath(_effective_env(s)["SIDE_EFFECTS_DB"]).parent))
+        for s in users
+    }
+    assert len(volumes) == 1, volumes
+    assert volumes <= set(COMPOSE["volumes"]), volumes
+
+
+@pytest.mark.parametrize("service", sorted(COMPOSE["services"]))
+def test_third_party_images_are_pinned(service: str) -> None:
+    definition = COMPOSE["services"][service]
+    if service in OUR_SERVICES:
+        assert "build" in definition
+        return
+    _, _, tag = definition["image"].rpartition(":")
+    assert tag != "latest", definition["image"]
+    assert any(c.isdigit() for c in tag), definition["image"]
+
+
+def test_custom_search_attributes_are_registered() -> None:
+    script = " ".join(COMPOSE["services"]["temporal-setup"]["command"])
+    for attribute in ("CustomKeywordField:Keyword", "CustomIntField:Int"):
+        assert attribute in script
+
+
+def test_otlp_goes_to_the_trace_viewer_over_http() -> None:
+    for service in OUR_SERVICES:
+        endpoint = _effective_env(service).get("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+        host, _, port = endpoint.removeprefix("http://").partition(":")
+        assert host in COMPOSE["services"], endpoint
+        assert port == "4318", f"{endpoint}: our exporter speaks OTLP/HTTP"
+        assert _effective_env(service).get("OTEL_SERVICE_NAME") == service
+
+
+def test_third_party_services_listed() -> None:
+    # Their own variables are theirs to define; only their presence is checked here.
+    assert {"postgresql", "temporal", "temporal-ui", "jaeger"} <= set(THIRD_PARTY)
+    assert Path(REPO / ".dockerignore").is_file()
