@@ -5,10 +5,19 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, Field
+from temporal_core.workflow import WorkflowState
 
-__all__ = ["ApprovalInput", "ApprovalOutput", "ApprovalStatus", "Decision"]
+__all__ = [
+    "ApprovalInput",
+    "ApprovalOutput",
+    "ApprovalRequestEmail",
+    "ApprovalState",
+    "ApprovalStatus",
+    "Decision",
+]
 
-ApprovalStatus = Literal["pending", "approved", "rejected", "expired"]
+# "cancelled": the requester withdrew the request with the inherited ``cancel`` signal.
+ApprovalStatus = Literal["pending", "approved", "rejected", "expired", "cancelled"]
 
 DEFAULT_TIMEOUT_SECONDS = 24 * 60 * 60
 
@@ -37,3 +46,23 @@ class ApprovalOutput(BaseModel):
     status: ApprovalStatus
     decided_by: str | None = None
     comment: str | None = None
+
+
+class ApprovalState(WorkflowState):
+    """The ``state`` query of an approval: the base fields plus the decision so far."""
+
+    request_id: str | None = None
+    approver_email: str | None = None
+    decided_by: str | None = None
+    comment: str | None = None
+
+
+class ApprovalRequestEmail(BaseModel):
+    """Input of ``send_approval_request``: whom to ask, about what, and how to answer."""
+
+    request_id: str
+    workflow_id: str
+    approver_email: str
+    subject: str
+    details: str
+    timeout_seconds: int

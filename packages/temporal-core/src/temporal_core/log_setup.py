@@ -1,0 +1,107 @@
+"""``configure_logging``: one readable line per event in a terminal, or one JSON object per line.
+
+Every service (workers and the API) calls :func:`configure_logging` once at start. Records carry
+``trace_id`` / ``span_id`` when the telemetry filter has set them, and the Temporal SDK's
+``temporal_workflow`` / ``temporal_activity`` context when a workflow or activity logged them; both
+formats show these so a log line can be matched to its trace and its workflow.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any, Literal, TextIO, cast
+
+__all__ = [
+    "LOG_FORMATS",
+    "LOG_LEVELS",
+    "JsonFormatter",
+    "LogFormat",
+    "TextFormatter",
+    "configure_logging",
+]
+
+LogFormat = Literal["text", "json"]
+LOG_FORMATS: tuple[LogFormat, ...] = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+_CORRELATION_FIELDS = ("trace_id", "span_id")
+_TEMPORAL_CONTEXT_FIELDS = ("temporal_workflow", "temporal_activity")
+
+
+def _timestamp(record: logging.LogRecord) -> str:
+    moment = datetime.fromtimestamp(record.created, tz=UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _present(record: logging.LogRecord, name: str) -> Any:
+    value = getattr(record, name, None)
+    # The telemetry filter may set an empty or all-zero id when no span is active; hide those.
+    if value in (None, "", "0" * 32, "0" * 16):
+        return None
+    return value
+
+
+class TextFormatter(logging.Formatter):
+    """``<time> <LEVEL> <logger>: <message> [trace_id=... span_id=...]`` on one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Render ``record`` as one line (tracebacks are indented onto following lines)."""
+        line = f"{_timestamp(record)} {record.levelname:<7} {record.name}: {record.getMessage()}"
+        tags = [
+            f"{name}={value}"
+            for name in _CORRELATION_FIELDS
+            if (value := _present(record, name)) is not None
+        ]
+        if tags:
+            line += f" [{' '.join(tags)}]"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        if record.stack_info:
+            line += "\n" + self.formatStack(record.stack_info)
+        return line
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record: time, level, logger, message and any correlation fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Render ``record`` as a single-line JSON object."""
+        entry: dict[str, Any] = {
+            "time": _timestamp(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name in (*_CORRELATION_FIELDS, *_TEMPORAL_CONTEXT_FIELDS):
+            value = _present(record, name)
+            if value is not None:
+                entry[name] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def configure_logging(level: str, fmt: str, *, stream: TextIO | None = None) -> None:
+    """Send every log record at ``level`` or above to ``stream`` (stderr) in ``fmt``.
+
+    ``level`` is a standard level name (any case); ``fmt`` is ``text`` or ``json``. Calling it
+    again replaces the handler, so the last call wins. Raises ``ValueError`` for unknown values.
+    """
+    level_name = level.strip().upper()
+    if level_name not in LOG_LEVELS:
+        raise ValueError(f"unknown log level {level!r}; use one of {', '.join(LOG_LEVELS)}")
+    format_name = fmt.strip().lower()
+    if format_name not in LOG_FORMATS:
+        raise ValueError(f"unknown log format {fmt!r}; use one of {', '.join(LOG_FORMATS)}")
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter() if format_name == "json" else TextFormatter())
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        if getattr(existing, "_temporal_core_handler", False):
+            root.removeHandler(existing)
+    cast(Any, handler)._temporal_core_handler = True
+    root.addHandler(handler)
+    root.setLevel(level_name)

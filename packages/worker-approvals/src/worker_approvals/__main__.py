@@ -1,0 +1,8 @@
+"""``python -m worker_approvals``: the same as ``uv run --package worker-approvals serve``."""
+
+import sys
+
+from temporal_core.cli.worker import main
+
+if __name__ == "__main__":
+    main(sys.argv[1:], package="worker-approvals")

@@ -1,0 +1,117 @@
+"""``ApprovalWorkflow``: ask a person, then wait for ``approve`` or ``reject``, or expire.
+
+The first decision wins; later signals are logged and ignored. Nobody deciding within
+``ApprovalInput.timeout_seconds`` (24 h by default) is a normal outcome, ``expired``, not a
+failure. The inherited ``cancel`` signal withdraws the request (``cancelled``).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+
+from temporal_core.registry import workflow_defn
+from temporal_core.workflow import BaseWorkflow
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from worker_approvals.activities import send_approval_request
+    from worker_approvals.models import (
+        ApprovalInput,
+        ApprovalOutput,
+        ApprovalRequestEmail,
+        ApprovalState,
+        ApprovalStatus,
+        Decision,
+    )
+
+__all__ = ["ApprovalWorkflow"]
+
+
+@workflow_defn(queue="approvals")
+@workflow.defn
+class ApprovalWorkflow(BaseWorkflow[ApprovalInput, ApprovalOutput]):
+    """A human-in-the-loop approval; ``state`` reports ``pending`` until someone decides."""
+
+    def __init__(self) -> None:
+        """Pending, with no decision."""
+        super().__init__()
+        self.status = "pending"
+        self.request_id: str | None = None
+        self.approver_email: str | None = None
+        self.decision: Decision | None = None
+        self.outcome: Literal["approved", "rejected"] | None = None
+
+    def current_state(self) -> ApprovalState:
+        """The base state plus the request and, once made, the decision."""
+        return ApprovalState(
+            **super().current_state().model_dump(),
+            request_id=self.request_id,
+            approver_email=self.approver_email,
+            decided_by=self.decision.decided_by if self.decision else None,
+            comment=self.decision.comment if self.decision else None,
+        )
+
+    @workflow.signal
+    def approve(self, decision: Decision) -> None:
+        """Approve the request (ignored once a decision was made)."""
+        self._decide("approved", decision)
+
+    @workflow.signal
+    def reject(self, decision: Decision) -> None:
+        """Reject the request (ignored once a decision was made)."""
+        self._decide("rejected", decision)
+
+    def _decide(self, outcome: Literal["approved", "rejected"], decision: Decision) -> None:
+        if self.outcome is not None:
+            workflow.logger.info(
+                "ignoring %s by %s: already %s", outcome, decision.decided_by, self.outcome
+            )
+            return
+        self.outcome = outcome
+        self.decision = decision
+
+    @workflow.run
+    async def run(self, input: ApprovalInput) -> ApprovalOutput:
+        """Send the request, then wait for a decision, a cancel, or the timeout."""
+        self.request_id = input.request_id
+        self.approver_email = input.approver_email
+        self.step = "sending request"
+        await self.execute_activity(
+            send_approval_request,
+            ApprovalRequestEmail(
+                request_id=input.request_id,
+                workflow_id=workflow.info().workflow_id,
+                approver_email=input.approver_email,
+                subject=input.subject,
+                details=input.details,
+                timeout_seconds=input.timeout_seconds,
+            ),
+        )
+        self.step = "waiting for decision"
+        try:
+            await workflow.wait_condition(
+                lambda: self.outcome is not None or self.cancel_requested,
+                timeout=timedelta(seconds=input.timeout_seconds),
+            )
+        except TimeoutError:
+            workflow.logger.info("request %s expired without a decision", input.request_id)
+            return self._finish(input, "expired")
+        if self.outcome is not None:
+            return self._finish(input, self.outcome)
+        return self._finish(input, "cancelled")
+
+    def _finish(self, input: ApprovalInput, status: ApprovalStatus) -> ApprovalOutput:
+        self.status = status
+        self.step = None
+        self.progress = 100
+        if status == "cancelled":
+            comment = self.cancel_reason
+        else:
+            comment = self.decision.comment if self.decision else None
+        return ApprovalOutput(
+            request_id=input.request_id,
+            status=status,
+            decided_by=self.decision.decided_by if self.decision else None,
+            comment=comment,
+        )

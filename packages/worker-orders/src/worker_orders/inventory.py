@@ -1,0 +1,102 @@
+"""Holding stock for orders, behind a small interface with a local, recording implementation.
+
+:class:`LocalInventory` keeps no stock levels; it validates the items and records reservations
+and releases in the side-effect log, at most once per order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Protocol
+
+from temporal_core.side_effects import SideEffectLog, default_side_effect_log
+
+from worker_orders.models import Reservation
+
+__all__ = [
+    "RELEASE_KIND",
+    "RESERVE_KIND",
+    "InvalidItemsError",
+    "Inventory",
+    "LocalInventory",
+    "inventory",
+    "use_inventory",
+]
+
+RESERVE_KIND = "inventory.reserve"
+RELEASE_KIND = "inventory.release"
+
+
+class InvalidItemsError(ValueError):
+    """An item cannot be reserved as given (bad quantity); retrying will not help."""
+
+
+class Inventory(Protocol):
+    """Reserves and releases stock, idempotently by order id."""
+
+    def reserve(self, order_id: str, items: list[dict[str, Any]]) -> Reservation:
+        """Hold ``items`` once for ``order_id``; a repeat returns the first reservation."""
+        ...
+
+    def release(self, order_id: str) -> bool:
+        """Give back ``order_id``'s reservation once; False when nothing was held."""
+        ...
+
+
+def _check_items(items: list[dict[str, Any]]) -> None:
+    for index, item in enumerate(items):
+        quantity = item.get("quantity", 1)
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
+            raise InvalidItemsError(
+                f"item {index} has quantity {quantity!r}; quantities are whole numbers from 1"
+            )
+
+
+class LocalInventory:
+    """Records reservations and releases in the side-effect log."""
+
+    def __init__(self, log: SideEffectLog | None = None) -> None:
+        """Write to ``log`` (default: the one at ``SIDE_EFFECTS_DB``, resolved per call)."""
+        self._log = log
+
+    def _effects(self) -> SideEffectLog:
+        return self._log or default_side_effect_log()
+
+    def reserve(self, order_id: str, items: list[dict[str, Any]]) -> Reservation:
+        """Record a reservation for ``order_id`` unless one exists."""
+        _check_items(items)
+        effect, _ = self._effects().record_once(
+            RESERVE_KIND,
+            order_id,
+            {"reservation_id": f"res_{uuid.uuid4().hex[:12]}", "items": items},
+        )
+        return Reservation(
+            order_id=order_id,
+            reservation_id=str(effect.payload["reservation_id"]),
+            items=list(effect.payload["items"]),
+        )
+
+    def release(self, order_id: str) -> bool:
+        """Record a release of ``order_id``'s reservation unless one exists."""
+        effects = self._effects()
+        reservation = effects.find(RESERVE_KIND, order_id)
+        if reservation is None:
+            return False
+        effects.record_once(
+            RELEASE_KIND, order_id, {"reservation_id": reservation.payload["reservation_id"]}
+        )
+        return True
+
+
+_inventory: Inventory | None = None
+
+
+def use_inventory(implementation: Inventory | None) -> None:
+    """Make ``implementation`` the process's inventory (None restores the local one)."""
+    global _inventory
+    _inventory = implementation
+
+
+def inventory() -> Inventory:
+    """The installed inventory, else a :class:`LocalInventory`."""
+    return _inventory or LocalInventory()

@@ -1,0 +1,108 @@
+"""Taking and returning money, behind a small interface with a local, recording implementation.
+
+:class:`LocalPaymentGateway` moves no money: it records charges and refunds in the side-effect
+log (``SIDE_EFFECTS_DB``). Like a real payment API used with an idempotency key, it charges an
+order at most once and refunds it at most once, however often an activity is retried.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Protocol
+
+from temporal_core.side_effects import SideEffectLog, default_side_effect_log
+
+from worker_orders.models import PaymentReceipt
+
+__all__ = [
+    "CHARGE_KIND",
+    "REFUND_KIND",
+    "LocalPaymentGateway",
+    "PaymentDeclinedError",
+    "PaymentGateway",
+    "payment_gateway",
+    "use_payment_gateway",
+]
+
+CHARGE_KIND = "payment.charge"
+REFUND_KIND = "payment.refund"
+
+
+class PaymentDeclinedError(ValueError):
+    """The gateway refused the charge; retrying will not help."""
+
+
+class PaymentGateway(Protocol):
+    """Charges and refunds orders, idempotently by order id."""
+
+    def charge(self, order_id: str, customer_email: str, amount: float) -> PaymentReceipt:
+        """Charge ``amount`` once for ``order_id``; a repeat returns the first receipt."""
+        ...
+
+    def refund(self, order_id: str) -> PaymentReceipt | None:
+        """Refund ``order_id``'s charge once; None when nothing was charged."""
+        ...
+
+
+class LocalPaymentGateway:
+    """Records charges and refunds in the side-effect log."""
+
+    def __init__(self, log: SideEffectLog | None = None) -> None:
+        """Write to ``log`` (default: the one at ``SIDE_EFFECTS_DB``, resolved per call)."""
+        self._log = log
+
+    def _effects(self) -> SideEffectLog:
+        return self._log or default_side_effect_log()
+
+    def charge(self, order_id: str, customer_email: str, amount: float) -> PaymentReceipt:
+        """Record a charge for ``order_id`` unless one exists; declines non-positive amounts."""
+        if amount <= 0:
+            raise PaymentDeclinedError(f"amount must be positive, got {amount}")
+        effect, _ = self._effects().record_once(
+            CHARGE_KIND,
+            order_id,
+            {
+                "transaction_id": f"txn_{uuid.uuid4().hex[:12]}",
+                "customer_email": customer_email,
+                "amount": amount,
+            },
+        )
+        return PaymentReceipt(
+            order_id=order_id,
+            transaction_id=str(effect.payload["transaction_id"]),
+            amount=float(effect.payload["amount"]),
+        )
+
+    def refund(self, order_id: str) -> PaymentReceipt | None:
+        """Record a refund of ``order_id``'s charge unless one exists."""
+        effects = self._effects()
+        charge = effects.find(CHARGE_KIND, order_id)
+        if charge is None:
+            return None
+        refund, _ = effects.record_once(
+            REFUND_KIND,
+            order_id,
+            {
+                "transaction_id": charge.payload["transaction_id"],
+                "amount": charge.payload["amount"],
+            },
+        )
+        return PaymentReceipt(
+            order_id=order_id,
+            transaction_id=str(refund.payload["transaction_id"]),
+            amount=float(refund.payload["amount"]),
+        )
+
+
+_gateway: PaymentGateway | None = None
+
+
+def use_payment_gateway(gateway: PaymentGateway | None) -> None:
+    """Make ``gateway`` the process's payment gateway (None restores the local one)."""
+    global _gateway
+    _gateway = gateway
+
+
+def payment_gateway() -> PaymentGateway:
+    """The installed gateway, else a :class:`LocalPaymentGateway`."""
+    return _gateway or LocalPaymentGateway()

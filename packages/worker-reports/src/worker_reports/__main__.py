@@ -1,0 +1,8 @@
+"""``python -m worker_reports``: the same as ``uv run --package worker-reports serve``."""
+
+import sys
+
+from temporal_core.cli.worker import main
+
+if __name__ == "__main__":
+    main(sys.argv[1:], package="worker-reports")
