@@ -1,0 +1,109 @@
+"""Types shared by every resource: safe ids, workflow statuses and the start/signal answers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import Header, Path
+from pydantic import BaseModel, Field, StringConstraints
+
+__all__ = [
+    "BUSINESS_KEY_PATTERN",
+    "WORKFLOW_ID_PATTERN",
+    "BusinessKey",
+    "IdempotencyKeyHeader",
+    "SignalSent",
+    "WorkflowIdPath",
+    "WorkflowRunning",
+    "WorkflowStarted",
+    "WorkflowStatusName",
+]
+
+# Ids end up in workflow ids, URLs and file names: letters, digits and ``_.:-`` only, starting
+# with a letter or digit, so none of them can smuggle a path separator or whitespace.
+BUSINESS_KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
+BUSINESS_KEY_MAX = 64
+WORKFLOW_ID_PATTERN = BUSINESS_KEY_PATTERN
+WORKFLOW_ID_MAX = 128
+
+BusinessKey = Annotated[
+    str,
+    StringConstraints(pattern=BUSINESS_KEY_PATTERN, min_length=1, max_length=BUSINESS_KEY_MAX),
+]
+"""A client-chosen id (order id, request id): 1-64 of ``A-Z a-z 0-9 _ . : -``."""
+
+WorkflowIdPath = Annotated[
+    str,
+    Path(
+        pattern=WORKFLOW_ID_PATTERN,
+        min_length=1,
+        max_length=WORKFLOW_ID_MAX,
+        description="The workflow id a start endpoint returned.",
+        examples=["order-A-1001"],
+    ),
+]
+"""The ``{workflow_id}`` path parameter."""
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        pattern=BUSINESS_KEY_PATTERN,
+        min_length=1,
+        max_length=BUSINESS_KEY_MAX,
+        description=(
+            "Makes a retried POST start at most one workflow. Where the resource has no business "
+            "key of its own (reports) the key becomes the workflow id; elsewhere the business key "
+            "already is the workflow id and this key is recorded in the workflow's memo."
+        ),
+    ),
+]
+"""The optional ``Idempotency-Key`` request header."""
+
+WorkflowStatusName = Literal[
+    "scheduled",
+    "running",
+    "completed",
+    "failed",
+    "cancelled",
+    "terminated",
+    "continued_as_new",
+    "timed_out",
+]
+"""A workflow's lifecycle status; ``scheduled`` is a running workflow whose start is delayed."""
+
+
+class WorkflowStarted(BaseModel):
+    """Answer of every start endpoint: which workflow, and whether this request started it."""
+
+    workflow_id: str = Field(examples=["order-A-1001"])
+    run_id: str | None = Field(default=None, description="The run this request started or found.")
+    started: bool = Field(
+        description="True: this request started the workflow (202). False: it was already "
+        "running and nothing new was started (200)."
+    )
+    status: Literal["started", "scheduled", "already_running"]
+    status_url: str = Field(examples=["/orders/order-A-1001/status"])
+    result_url: str = Field(examples=["/orders/order-A-1001/result"])
+
+
+class WorkflowRunning(BaseModel):
+    """202 answer of a result endpoint when the workflow has not finished within the wait."""
+
+    workflow_id: str = Field(examples=["order-A-1001"])
+    status: Literal["scheduled", "running"]
+    detail: str = Field(examples=["the workflow is still running; poll result_url again"])
+    status_url: str
+    result_url: str
+
+
+class SignalSent(BaseModel):
+    """202 answer of a signal endpoint: the signal is recorded in the workflow's history."""
+
+    workflow_id: str = Field(examples=["order-A-1001"])
+    signal: str = Field(examples=["cancel"])
+    status: Literal["signal_sent"] = "signal_sent"
+    status_url: str
+    details: dict[str, Any] = Field(
+        default_factory=dict[str, Any], description="The signal's argument, as sent."
+    )

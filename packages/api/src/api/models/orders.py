@@ -1,0 +1,131 @@
+"""Order requests (stricter than the worker's ``OrderInput``) and order answers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from worker_orders.models import OrderInput, OrderOutput
+
+from api.models.common import BusinessKey, WorkflowStatusName
+
+__all__ = [
+    "BatchItem",
+    "BatchResponse",
+    "CancelBody",
+    "OrderRequest",
+    "OrderResult",
+    "OrderStatus",
+    "UrgentOrderRequest",
+]
+
+MAX_AMOUNT = 1_000_000_000.0
+MAX_ITEMS = 100
+
+_ORDER_EXAMPLE: dict[str, Any] = {
+    "order_id": "A-1001",
+    "customer_email": "ada@example.com",
+    "amount": 99.5,
+    "items": [{"sku": "BOOK-1", "quantity": 2}],
+}
+
+
+class OrderRequest(BaseModel):
+    """An order as a client sends it; validated here, then passed on as ``OrderInput``."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_ORDER_EXAMPLE]})
+
+    order_id: BusinessKey = Field(description="Business key; the workflow id is `order-<id>`.")
+    customer_email: EmailStr
+    amount: float = Field(
+        gt=0, le=MAX_AMOUNT, allow_inf_nan=False, description="Positive and finite."
+    )
+    items: list[dict[str, Any]] = Field(default_factory=list[dict[str, Any]], max_length=MAX_ITEMS)
+
+    def to_input(self) -> OrderInput:
+        """The worker's model, which is what the workflow receives."""
+        return OrderInput(
+            order_id=self.order_id,
+            customer_email=str(self.customer_email),
+            amount=self.amount,
+            items=self.items,
+        )
+
+
+class UrgentOrderRequest(OrderRequest):
+    """An order with per-execution timeouts and retry policy (defaults are the guide's)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{**_ORDER_EXAMPLE, "execution_timeout_seconds": 1800, "max_attempts": 2}]
+        },
+    )
+
+    execution_timeout_seconds: int = Field(default=30 * 60, ge=1, le=7 * 24 * 3600)
+    run_timeout_seconds: int = Field(default=15 * 60, ge=1, le=7 * 24 * 3600)
+    max_attempts: int = Field(default=2, ge=1, le=10, description="1 means no retry.")
+    initial_retry_interval_seconds: float = Field(default=1.0, gt=0, le=3600, allow_inf_nan=False)
+    max_retry_interval_seconds: float = Field(default=10.0, gt=0, le=3600, allow_inf_nan=False)
+
+
+class CancelBody(BaseModel):
+    """Why the order is being cancelled."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "dup"}]})
+
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class OrderStatus(BaseModel):
+    """What an order workflow is doing now, or how it ended."""
+
+    workflow_id: str = Field(examples=["order-A-1001"])
+    status: WorkflowStatusName
+    state: dict[str, Any] | None = Field(
+        default=None,
+        description="The workflow's `state` query while it runs; null once it has finished or "
+        "when no worker answered in time.",
+    )
+    result_url: str
+
+
+class OrderResult(BaseModel):
+    """200 answer of the result and sync endpoints: the order completed or was cancelled.
+
+    An order that failed is not a result but a 409 problem of type ``/problems/order-failed``.
+    """
+
+    workflow_id: str = Field(examples=["order-A-1001"])
+    status: Literal["completed", "cancelled"] = Field(description="How the order ended.")
+    started: bool | None = Field(
+        default=None, description="Sync endpoint only: whether this request started the workflow."
+    )
+    result: OrderOutput
+
+
+BatchOutcome = Literal["started", "already_running", "already_exists"]
+
+
+class BatchItem(BaseModel):
+    """What happened to one order of a batch."""
+
+    order_id: str
+    workflow_id: str
+    outcome: BatchOutcome
+    status_url: str
+    detail: str | None = None
+
+
+class BatchResponse(BaseModel):
+    """202 when every order was started or already running, 207 when some were refused."""
+
+    total: int
+    started: int
+    already_running: int
+    already_exists: int
+    items: list[BatchItem]
+
+
+BatchBody = Annotated[list[OrderRequest], Field(min_length=1)]
+"""The batch body: a JSON array of orders, as in the guide (size is bounded by settings)."""

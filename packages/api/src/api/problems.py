@@ -1,0 +1,367 @@
+"""One error shape for the whole API: RFC 9457 problem details, plus the exceptions behind them.
+
+Handlers raise an :class:`ApiProblem` subclass (or let a Temporal error escape) and the handlers
+installed by :func:`install_problem_handlers` render it, so no route builds error bodies itself and
+no route can answer 200 with an error inside.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporal_core import TemporalDisabledError, TemporalUnavailableError
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+__all__ = [
+    "PROBLEM_MEDIA_TYPE",
+    "ApiProblem",
+    "FieldError",
+    "OrderFailed",
+    "Problem",
+    "ReportFileMissing",
+    "ReportNotReady",
+    "TemporalUnreachable",
+    "WorkflowAlreadyExists",
+    "WorkflowFinished",
+    "WorkflowNotFound",
+    "WorkflowUnsuccessful",
+    "install_problem_handlers",
+    "problem_responses",
+]
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+_TYPE_BASE = "/problems/"
+
+
+class FieldError(BaseModel):
+    """One invalid input: where it is and what is wrong with it."""
+
+    field: str = Field(description="Dotted location, e.g. `body.amount` or `query.wait`.")
+    message: str
+    type: str = Field(description="Machine-readable reason, e.g. `greater_than`.")
+
+
+class Problem(BaseModel):
+    """Every 4xx/5xx body (``application/problem+json``, RFC 9457) has this shape."""
+
+    type: str = Field(description="URI reference naming the kind of problem.")
+    title: str = Field(description="Short summary of the kind of problem.")
+    status: int = Field(description="The HTTP status code, repeated for convenience.")
+    detail: str = Field(description="What went wrong in this request, for a person.")
+    instance: str | None = Field(default=None, description="The request path.")
+    workflow_id: str | None = Field(
+        default=None, description="The workflow the problem is about (404, 409)."
+    )
+    workflow_status: str | None = Field(
+        default=None, description="That workflow's status, when known."
+    )
+    status_url: str | None = Field(default=None, description="Where to look the workflow up.")
+    errors: list[FieldError] | None = Field(
+        default=None, description="Each invalid field (422 only)."
+    )
+
+
+class ApiProblem(Exception):
+    """An error a client can cause or must wait out; rendered as a :class:`Problem`."""
+
+    status = 500
+    kind = "internal"
+    title = "Internal error"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        workflow_id: str | None = None,
+        workflow_status: str | None = None,
+        status_url: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Keep the fields the problem body and headers will carry."""
+        super().__init__(detail)
+        self.detail = detail
+        self.workflow_id = workflow_id
+        self.workflow_status = workflow_status
+        self.status_url = status_url
+        self.headers = dict(headers or {})
+
+
+class WorkflowNotFound(ApiProblem):
+    """No workflow of the expected type has this id (404)."""
+
+    status = 404
+    kind = "workflow-not-found"
+    title = "Workflow not found"
+
+
+class WorkflowAlreadyExists(ApiProblem):
+    """The business key was already used by a workflow that has finished (409)."""
+
+    status = 409
+    kind = "workflow-already-exists"
+    title = "Workflow already exists"
+
+
+class WorkflowFinished(ApiProblem):
+    """A signal was sent to a workflow that no longer runs (409)."""
+
+    status = 409
+    kind = "workflow-finished"
+    title = "Workflow already finished"
+
+
+class WorkflowUnsuccessful(ApiProblem):
+    """The workflow ended without a result: failed, cancelled, terminated or timed out (409)."""
+
+    status = 409
+    kind = "workflow-unsuccessful"
+    title = "Workflow did not complete"
+
+
+class OrderFailed(ApiProblem):
+    """The order workflow completed but reports the order as failed, e.g. payment declined (409)."""
+
+    status = 409
+    kind = "order-failed"
+    title = "Order failed"
+
+
+class ReportNotReady(ApiProblem):
+    """The report is still being generated, so there is nothing to download yet (409)."""
+
+    status = 409
+    kind = "report-not-ready"
+    title = "Report not ready"
+
+
+class ReportFileMissing(ApiProblem):
+    """The workflow finished but its file is not in this API's reports directory (404)."""
+
+    status = 404
+    kind = "report-file-missing"
+    title = "Report file missing"
+
+
+class TemporalUnreachable(ApiProblem):
+    """Temporal is disabled, down or too slow; try again after ``Retry-After`` (503)."""
+
+    status = 503
+    kind = "temporal-unavailable"
+    title = "Temporal unavailable"
+
+
+_STATUS_TITLES = {
+    400: "Bad request",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Invalid request",
+    500: "Internal error",
+}
+
+# Errors from the gRPC layer that mean "the server is not there right now", not "you asked wrong".
+_UNAVAILABLE_CODES = {
+    RPCStatusCode.UNAVAILABLE,
+    RPCStatusCode.DEADLINE_EXCEEDED,
+    RPCStatusCode.CANCELLED,
+    RPCStatusCode.RESOURCE_EXHAUSTED,
+}
+
+
+def is_unavailable(error: RPCError) -> bool:
+    """Whether a Temporal RPC error means the server is unreachable or overloaded."""
+    return error.status in _UNAVAILABLE_CODES
+
+
+def _problem_response(
+    request: Request,
+    *,
+    status: int,
+    kind: str,
+    title: str,
+    detail: str,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    problem = Problem(
+        type=_TYPE_BASE + kind,
+        title=title,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        **extra,
+    )
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=status,
+        headers=dict(headers or {}),
+        media_type=PROBLEM_MEDIA_TYPE,
+    )
+
+
+def _field_name(location: Sequence[int | str]) -> str:
+    return ".".join(str(part) for part in location)
+
+
+def _field_errors(errors: Iterable[Any]) -> list[FieldError]:
+    found: list[FieldError] = []
+    for item in errors:
+        error: Mapping[str, Any] = item
+        message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+        found.append(
+            FieldError(
+                field=_field_name(error.get("loc", ())) or "body",
+                message=message,
+                type=str(error.get("type", "value_error")),
+            )
+        )
+    return found
+
+
+def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
+    """Render every error the app can raise as a :class:`Problem` with the right status."""
+    retry_after = {"Retry-After": str(retry_after_seconds)}
+
+    async def api_problem(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, ApiProblem)
+        headers = dict(error.headers)
+        if error.status == 503:
+            headers.setdefault("Retry-After", str(retry_after_seconds))
+        return _problem_response(
+            request,
+            status=error.status,
+            kind=error.kind,
+            title=error.title,
+            detail=error.detail,
+            headers=headers,
+            workflow_id=error.workflow_id,
+            workflow_status=error.workflow_status,
+            status_url=error.status_url,
+        )
+
+    async def validation(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, RequestValidationError)
+        fields = _field_errors(error.errors())
+        detail = "; ".join(f"{item.field}: {item.message}" for item in fields)
+        return _problem_response(
+            request,
+            status=422,
+            kind="validation",
+            title="Invalid request",
+            detail=detail or "the request is not valid",
+            errors=fields,
+        )
+
+    async def http_error(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, StarletteHTTPException)
+        status = error.status_code
+        title = _STATUS_TITLES.get(status, "HTTP error")
+        return _problem_response(
+            request,
+            status=status,
+            kind=title.lower().replace(" ", "-"),
+            title=title,
+            detail=str(error.detail),
+            headers=error.headers,
+        )
+
+    async def temporal_disabled(request: Request, error: Exception) -> JSONResponse:
+        return _problem_response(
+            request,
+            status=503,
+            kind="temporal-disabled",
+            title="Temporal disabled",
+            detail=f"{error}; workflows cannot be started or queried",
+            headers=retry_after,
+        )
+
+    async def temporal_unavailable(request: Request, error: Exception) -> JSONResponse:
+        logger.warning("Temporal unavailable for %s: %s", request.url.path, error)
+        return _problem_response(
+            request,
+            status=503,
+            kind="temporal-unavailable",
+            title="Temporal unavailable",
+            detail="the workflow service cannot be reached right now; retry later",
+            headers=retry_after,
+        )
+
+    async def rpc_error(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, RPCError)
+        if is_unavailable(error):
+            return await temporal_unavailable(request, error)
+        logger.error("Temporal rejected a call for %s: %s", request.url.path, error)
+        return await unexpected(request, error)
+
+    async def already_started(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, WorkflowAlreadyStartedError)
+        return _problem_response(
+            request,
+            status=409,
+            kind=WorkflowAlreadyExists.kind,
+            title=WorkflowAlreadyExists.title,
+            detail=f"workflow {error.workflow_id} already exists",
+            workflow_id=error.workflow_id,
+        )
+
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        # The traceback goes to the log, never to the client.
+        logger.error("unhandled error on %s", request.url.path, exc_info=error)
+        return _problem_response(
+            request,
+            status=500,
+            kind="internal",
+            title="Internal error",
+            detail="the server failed to handle this request; it has been logged",
+        )
+
+    app.add_exception_handler(ApiProblem, api_problem)
+    app.add_exception_handler(RequestValidationError, validation)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(TemporalDisabledError, temporal_disabled)
+    app.add_exception_handler(TemporalUnavailableError, temporal_unavailable)
+    app.add_exception_handler(TimeoutError, temporal_unavailable)
+    app.add_exception_handler(RPCError, rpc_error)
+    app.add_exception_handler(WorkflowAlreadyStartedError, already_started)
+    app.add_exception_handler(Exception, unexpected)
+
+
+_DESCRIPTIONS = {
+    404: "No workflow of this kind has that id.",
+    409: "Conflict with the workflow's current state (see `type`).",
+    413: "The request body is larger than the configured limit.",
+    422: "The request is invalid; `errors` names each field.",
+    503: "Temporal is disabled or unreachable; retry after `Retry-After` seconds.",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries documenting the problem answers a route can give."""
+    documented: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        entry: dict[str, Any] = {
+            "model": Problem,
+            "description": _DESCRIPTIONS.get(status, _STATUS_TITLES.get(status, "Error")),
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        if status == 503:
+            entry["headers"] = {
+                "Retry-After": {
+                    "description": "Seconds to wait before retrying.",
+                    "schema": {"type": "integer"},
+                }
+            }
+        documented[status] = entry
+    return documented

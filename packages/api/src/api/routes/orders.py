@@ -1,0 +1,471 @@
+"""``/orders``: every execution pattern of the usage guide, over HTTP.
+
+Workflow ids come from the order id (``order-<order_id>``), so a retried POST finds the workflow
+its first attempt started instead of starting another one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+from fastapi.responses import JSONResponse
+from temporal_core import CancelRequest
+from temporalio.common import RetryPolicy
+from worker_orders.models import OrderOutput
+from worker_orders.workflows import OrderWorkflow
+
+from api.deps import ApiSettingsDep, TemporalClientDep
+from api.models.common import (
+    IdempotencyKeyHeader,
+    SignalSent,
+    WorkflowIdPath,
+    WorkflowRunning,
+    WorkflowStarted,
+)
+from api.models.orders import (
+    BatchBody,
+    BatchItem,
+    BatchResponse,
+    CancelBody,
+    OrderRequest,
+    OrderResult,
+    OrderStatus,
+    UrgentOrderRequest,
+)
+from api.problems import OrderFailed, WorkflowAlreadyExists, problem_responses
+from api.responses import invalid, resolve_wait, running_response, start_response
+from api.workflow_calls import ACTIVE_STATUSES, Finished, WorkflowCalls, status_name
+
+__all__ = ["order_workflow_id", "router"]
+
+router = APIRouter(prefix="/orders", tags=["orders"])
+
+WaitQuery = Annotated[
+    float | None,
+    Query(
+        ge=0,
+        allow_inf_nan=False,
+        description="Seconds to wait for the result (bounded by the server's maximum); "
+        "0 answers at once.",
+    ),
+]
+
+_STILL_RUNNING = "Still running when the wait ran out; poll `result_url`."
+
+_START_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "model": WorkflowStarted,
+        "description": "A workflow for this order was already running; nothing new started.",
+    },
+    **problem_responses(409, 413, 422, 503),
+}
+
+
+def order_workflow_id(order_id: str) -> str:
+    """The workflow id of an order: one business key, one workflow."""
+    return f"order-{order_id}"
+
+
+def _status_url(workflow_id: str) -> str:
+    return f"/orders/{workflow_id}/status"
+
+
+def _result_url(workflow_id: str) -> str:
+    return f"/orders/{workflow_id}/result"
+
+
+def _memo(idempotency_key: str | None, **values: Any) -> dict[str, Any]:
+    memo = dict(values)
+    if idempotency_key is not None:
+        memo["idempotency_key"] = idempotency_key
+    return memo
+
+
+def _order_result(
+    workflow_id: str, output: OrderOutput, started: bool | None = None
+) -> OrderResult:
+    # The workflow completes normally even when the order fails (it compensates and reports
+    # why); answering 200 to that would be a fake success.
+    if output.status not in ("completed", "cancelled"):
+        raise OrderFailed(
+            f"order {output.order_id} {output.status}: {output.message}",
+            workflow_id=workflow_id,
+            workflow_status="completed",
+            status_url=_status_url(workflow_id),
+        )
+    return OrderResult(
+        workflow_id=workflow_id,
+        status="cancelled" if output.status == "cancelled" else "completed",
+        started=started,
+        result=output,
+    )
+
+
+async def _start(
+    calls: WorkflowCalls,
+    order: OrderRequest,
+    idempotency_key: str | None,
+    *,
+    scheduled: bool = False,
+    memo: dict[str, Any] | None = None,
+    **options: Any,
+) -> JSONResponse:
+    workflow_id = order_workflow_id(order.order_id)
+    outcome = await calls.start_once(
+        OrderWorkflow,
+        input=order.to_input(),
+        workflow_id=workflow_id,
+        status_url=_status_url(workflow_id),
+        memo=_memo(idempotency_key, **(memo or {})),
+        **options,
+    )
+    return start_response(
+        outcome,
+        status_url=_status_url(workflow_id),
+        result_url=_result_url(workflow_id),
+        scheduled=scheduled,
+    )
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=WorkflowStarted,
+    responses=_START_RESPONSES,
+    summary="Start an order workflow and return at once",
+)
+async def create_order(
+    order: OrderRequest,
+    client: TemporalClientDep,
+    settings: ApiSettingsDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Pattern 1: start without waiting; poll ``status_url`` or ``result_url`` afterwards."""
+    return await _start(WorkflowCalls(client, settings), order, idempotency_key)
+
+
+@router.post(
+    "/sync",
+    response_model=OrderResult,
+    responses={
+        202: {"model": WorkflowRunning, "description": _STILL_RUNNING},
+        **problem_responses(409, 413, 422, 503),
+    },
+    summary="Start an order workflow and wait (bounded) for its result",
+)
+async def create_order_sync(
+    order: OrderRequest,
+    client: TemporalClientDep,
+    settings: ApiSettingsDep,
+    wait: WaitQuery = None,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> OrderResult | JSONResponse:
+    """Pattern 2: execute and wait, but never longer than ``wait`` seconds.
+
+    A retry while the first attempt still runs waits for that same workflow.
+    """
+    seconds = resolve_wait(wait, settings)
+    calls = WorkflowCalls(client, settings)
+    workflow_id = order_workflow_id(order.order_id)
+    outcome = await calls.start_once(
+        OrderWorkflow,
+        input=order.to_input(),
+        workflow_id=workflow_id,
+        status_url=_status_url(workflow_id),
+        memo=_memo(idempotency_key),
+    )
+    answer = await calls.wait_for_result(
+        OrderWorkflow, workflow_id, wait=seconds, status_url=_status_url(workflow_id)
+    )
+    if isinstance(answer, Finished):
+        return _order_result(workflow_id, answer.value, outcome.started)
+    return running_response(
+        workflow_id,
+        answer.status,
+        status_url=_status_url(workflow_id),
+        result_url=_result_url(workflow_id),
+    )
+
+
+@router.post(
+    "/scheduled",
+    status_code=202,
+    response_model=WorkflowStarted,
+    responses=_START_RESPONSES,
+    summary="Start an order workflow after a delay",
+)
+async def schedule_order(
+    order: OrderRequest,
+    client: TemporalClientDep,
+    settings: ApiSettingsDep,
+    delay_seconds: Annotated[int | None, Query(ge=1, description="Delay in seconds.")] = None,
+    delay_minutes: Annotated[
+        int | None, Query(ge=1, description="Delay in minutes (the guide's parameter).")
+    ] = None,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Pattern 3: the workflow exists now (status ``scheduled``) and begins after the delay."""
+    if (delay_seconds is None) == (delay_minutes is None):
+        raise invalid(
+            ("query", "delay_seconds"),
+            "give exactly one of delay_seconds or delay_minutes",
+            None,
+            "missing",
+        )
+    delay = delay_seconds if delay_seconds is not None else (delay_minutes or 0) * 60
+    if delay > settings.max_start_delay_seconds:
+        name = "delay_seconds" if delay_seconds is not None else "delay_minutes"
+        raise invalid(
+            ("query", name),
+            f"the delay may be at most {settings.max_start_delay_seconds} seconds",
+            delay_seconds if delay_seconds is not None else delay_minutes,
+            "less_than_equal",
+        )
+    return await _start(
+        WorkflowCalls(client, settings),
+        order,
+        idempotency_key,
+        scheduled=True,
+        start_delay=timedelta(seconds=delay),
+    )
+
+
+@router.post(
+    "/urgent",
+    status_code=202,
+    response_model=WorkflowStarted,
+    responses=_START_RESPONSES,
+    summary="Start an order workflow with its own timeouts and retry policy",
+)
+async def create_urgent_order(
+    order: UrgentOrderRequest,
+    client: TemporalClientDep,
+    settings: ApiSettingsDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Override the configured workflow timeouts and retry policy for this one execution."""
+    if order.run_timeout_seconds > order.execution_timeout_seconds:
+        raise invalid(
+            ("body", "run_timeout_seconds"),
+            "run_timeout_seconds may not exceed execution_timeout_seconds",
+            order.run_timeout_seconds,
+            "less_than_equal",
+        )
+    if order.max_retry_interval_seconds < order.initial_retry_interval_seconds:
+        raise invalid(
+            ("body", "max_retry_interval_seconds"),
+            "max_retry_interval_seconds may not be below initial_retry_interval_seconds",
+            order.max_retry_interval_seconds,
+            "greater_than_equal",
+        )
+    return await _start(
+        WorkflowCalls(client, settings),
+        order,
+        idempotency_key,
+        execution_timeout=timedelta(seconds=order.execution_timeout_seconds),
+        run_timeout=timedelta(seconds=order.run_timeout_seconds),
+        retry_policy=RetryPolicy(
+            maximum_attempts=order.max_attempts,
+            initial_interval=timedelta(seconds=order.initial_retry_interval_seconds),
+            maximum_interval=timedelta(seconds=order.max_retry_interval_seconds),
+            backoff_coefficient=2.0,
+        ),
+    )
+
+
+@router.post(
+    "/tracked",
+    status_code=202,
+    response_model=WorkflowStarted,
+    responses=_START_RESPONSES,
+    summary="Start an order workflow with memo and search attributes",
+)
+async def create_tracked_order(
+    order: OrderRequest,
+    client: TemporalClientDep,
+    settings: ApiSettingsDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Record the customer and amount so the order can be found in Temporal's UI and queries.
+
+    Uses the ``CustomKeywordField`` (e-mail) and ``CustomIntField`` (whole amount) search
+    attributes, which must be registered on the server.
+    """
+    return await _start(
+        WorkflowCalls(client, settings),
+        order,
+        idempotency_key,
+        memo={"customer_email": str(order.customer_email), "order_amount": order.amount},
+        search_attributes={
+            "CustomKeywordField": [str(order.customer_email)],
+            "CustomIntField": [int(order.amount)],
+        },
+    )
+
+
+@router.post(
+    "/batch",
+    status_code=202,
+    response_model=BatchResponse,
+    responses={
+        207: {"model": BatchResponse, "description": "Some orders had already run (see items)."},
+        **problem_responses(413, 422, 503),
+    },
+    summary="Start many order workflows concurrently",
+)
+async def create_batch_orders(
+    orders: Annotated[BatchBody, Body(description="Orders, each with a distinct order_id.")],
+    client: TemporalClientDep,
+    settings: ApiSettingsDep,
+) -> BatchResponse | JSONResponse:
+    """Start each order at most once, a bounded number at a time, and report each outcome.
+
+    Retrying a whole batch is safe: orders already running are reported, not restarted. If
+    Temporal becomes unreachable mid-batch the answer is 503 and a retry finishes the job.
+    """
+    if len(orders) > settings.max_batch_size:
+        raise invalid(
+            ("body",),
+            f"a batch may hold at most {settings.max_batch_size} orders, got {len(orders)}",
+            len(orders),
+            "too_long",
+        )
+    seen: set[str] = set()
+    for index, order in enumerate(orders):
+        if order.order_id in seen:
+            raise invalid(
+                ("body", str(index), "order_id"),
+                f"order_id {order.order_id} appears more than once in the batch",
+                order.order_id,
+                "duplicate",
+            )
+        seen.add(order.order_id)
+
+    calls = WorkflowCalls(client, settings)
+    gate = asyncio.Semaphore(settings.batch_concurrency)
+
+    async def start_one(order: OrderRequest) -> BatchItem:
+        workflow_id = order_workflow_id(order.order_id)
+        async with gate:
+            try:
+                outcome = await calls.start_once(
+                    OrderWorkflow,
+                    input=order.to_input(),
+                    workflow_id=workflow_id,
+                    status_url=_status_url(workflow_id),
+                )
+            except WorkflowAlreadyExists as error:
+                return BatchItem(
+                    order_id=order.order_id,
+                    workflow_id=workflow_id,
+                    outcome="already_exists",
+                    status_url=_status_url(workflow_id),
+                    detail=error.detail,
+                )
+        return BatchItem(
+            order_id=order.order_id,
+            workflow_id=workflow_id,
+            outcome="started" if outcome.started else "already_running",
+            status_url=_status_url(workflow_id),
+        )
+
+    items = await asyncio.gather(*(start_one(order) for order in orders))
+    counts = {
+        outcome: sum(item.outcome == outcome for item in items)
+        for outcome in ("started", "already_running", "already_exists")
+    }
+    body = BatchResponse(
+        total=len(items),
+        started=counts["started"],
+        already_running=counts["already_running"],
+        already_exists=counts["already_exists"],
+        items=list(items),
+    )
+    if body.already_exists:
+        return JSONResponse(body.model_dump(mode="json"), status_code=207)
+    return body
+
+
+@router.get(
+    "/{workflow_id}/status",
+    response_model=OrderStatus,
+    responses=problem_responses(404, 422, 503),
+    summary="Status of an order workflow",
+)
+async def get_order_status(
+    workflow_id: WorkflowIdPath, client: TemporalClientDep, settings: ApiSettingsDep
+) -> OrderStatus:
+    """Pattern 4: the ``state`` query while it runs; the final status once it has finished."""
+    calls = WorkflowCalls(client, settings)
+    status = status_name(await calls.describe(OrderWorkflow, workflow_id))
+    state = None
+    if status in ACTIVE_STATUSES and status != "scheduled":
+        state = await calls.query_state(OrderWorkflow, workflow_id)
+    return OrderStatus(
+        workflow_id=workflow_id, status=status, state=state, result_url=_result_url(workflow_id)
+    )
+
+
+@router.post(
+    "/{workflow_id}/cancel",
+    status_code=202,
+    response_model=SignalSent,
+    responses=problem_responses(404, 409, 413, 422, 503),
+    summary="Ask an order workflow to cancel",
+)
+async def cancel_order(
+    workflow_id: WorkflowIdPath,
+    body: CancelBody,
+    client: TemporalClientDep,
+    settings: ApiSettingsDep,
+) -> SignalSent:
+    """Pattern 5: send the ``cancel`` signal with a reason; the workflow decides how to stop."""
+    request = CancelRequest(reason=body.reason)
+    await WorkflowCalls(client, settings).signal(
+        OrderWorkflow,
+        workflow_id,
+        OrderWorkflow.cancel,
+        request,
+        status_url=_status_url(workflow_id),
+    )
+    return SignalSent(
+        workflow_id=workflow_id,
+        signal="cancel",
+        status_url=_status_url(workflow_id),
+        details=request.model_dump(),
+    )
+
+
+@router.get(
+    "/{workflow_id}/result",
+    response_model=OrderResult,
+    responses={
+        202: {"model": WorkflowRunning, "description": _STILL_RUNNING},
+        **problem_responses(404, 409, 422, 503),
+    },
+    summary="Result of an order workflow (bounded wait)",
+)
+async def get_order_result(
+    workflow_id: WorkflowIdPath,
+    client: TemporalClientDep,
+    settings: ApiSettingsDep,
+    wait: WaitQuery = None,
+) -> OrderResult | JSONResponse:
+    """Pattern 6: the result once completed; 202 while running; 409 if it failed."""
+    answer = await WorkflowCalls(client, settings).wait_for_result(
+        OrderWorkflow,
+        workflow_id,
+        wait=resolve_wait(wait, settings),
+        status_url=_status_url(workflow_id),
+    )
+    if isinstance(answer, Finished):
+        return _order_result(workflow_id, answer.value)
+    return running_response(
+        workflow_id,
+        answer.status,
+        status_url=_status_url(workflow_id),
+        result_url=_result_url(workflow_id),
+    )

@@ -1,0 +1,83 @@
+"""``ApiSettings``: the API's own limits and wiring, read once from ``API_*`` variables.
+
+Temporal connection settings stay in ``temporal_core.settings.TemporalSettings`` (``TEMPORAL_*``);
+this class only holds what the HTTP layer decides: how long a request may wait, how big a request
+may be, and which Temporal task queue each registered queue name maps to.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Self
+
+from pydantic import AliasChoices, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from temporal_core.settings import SettingsError
+
+__all__ = ["ApiSettings"]
+
+ENV_PREFIX = "API_"
+
+
+class ApiSettings(BaseSettings):
+    """Limits and routing for the HTTP layer; every field is one ``API_*`` variable."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        case_sensitive=False,
+        extra="ignore",
+        validate_default=True,
+    )
+
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest request body accepted (413 above it)."
+    )
+    max_batch_size: int = Field(
+        default=100, ge=1, le=1000, description="Most orders one POST /orders/batch may start."
+    )
+    batch_concurrency: int = Field(
+        default=20, ge=1, le=200, description="Starts a batch sends to Temporal at once."
+    )
+    max_start_delay_seconds: int = Field(
+        default=30 * 24 * 3600, ge=1, description="Longest delay POST /orders/scheduled accepts."
+    )
+    default_wait_seconds: float = Field(
+        default=10.0, ge=0, description="How long result endpoints wait when ?wait is not given."
+    )
+    max_wait_seconds: float = Field(
+        default=30.0, ge=0, le=300, description="Upper bound of ?wait on result endpoints."
+    )
+    temporal_call_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="Deadline of one call to Temporal (start, query)."
+    )
+    retry_after_seconds: int = Field(
+        default=5, ge=1, le=3600, description="Retry-After sent with 503 answers."
+    )
+    reports_dir: Path = Field(
+        default=Path(".data/reports"),
+        # The report worker writes to REPORTS_DIR; reading the same variable keeps them in step.
+        validation_alias=AliasChoices("API_REPORTS_DIR", "REPORTS_DIR"),
+        description="Directory the report worker writes finished files to.",
+    )
+    task_queues: dict[str, str] = Field(
+        default_factory=dict[str, str],
+        description="Registered queue name -> Temporal task queue (API_TASK_QUEUES__ORDERS=...).",
+    )
+
+    def task_queue_for(self, queue: str) -> str:
+        """The Temporal task queue to start workflows of registered ``queue`` on."""
+        return self.task_queues.get(queue.lower(), queue)
+
+    @classmethod
+    def load(cls, **values: Any) -> Self:
+        """Read the environment, raising ``SettingsError`` that names the bad variable."""
+        try:
+            return cls(**values)
+        except ValidationError as error:
+            lines = ["invalid API settings:"]
+            for item in error.errors(include_url=False):
+                parts = [str(part) for part in item["loc"] if not isinstance(part, int)]
+                name = ENV_PREFIX + "__".join(parts).upper() if parts else ENV_PREFIX + "*"
+                lines.append(f"  {name}: {item['msg']} (got {item.get('input')!r})")
+            raise SettingsError("\n".join(lines)) from None
