@@ -12,6 +12,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from temporal_core import activity_defaults
 from temporal_core.client_settings import settings_for
+from temporal_core.converter import pydantic_client
 from temporal_core.registry import registry
 from temporal_core.settings import TemporalSettings
 
@@ -57,6 +58,7 @@ def build_worker(
     """
     task_queue = task_queue or queue
     settings = settings or settings_for(client)
+    client = pydantic_client(client)
     contents = registry.contents(queue)
     per_queue = settings.for_queue(queue)
     activity_defaults.install(task_queue, activity_defaults.resolve(settings, queue))

@@ -32,6 +32,7 @@ from temporalio.common import (
 
 from temporal_core import activity_defaults
 from temporal_core.client_settings import settings_for
+from temporal_core.converter import pydantic_client
 from temporal_core.registry import registry
 from temporal_core.search_attributes import SearchAttributesInput, to_typed_search_attributes
 
@@ -178,6 +179,7 @@ class BaseWorkflow(Generic[TInput, TReturn]):
         workflow with ``id`` is running and the conflict policy does not say otherwise.
         """
         settings = settings_for(client)
+        client = pydantic_client(client)
         workflow_retry = settings.workflow_retry.to_policy() if settings.workflow_retry else None
         typed_attributes: TypedSearchAttributes | None = (
             to_typed_search_attributes(search_attributes) if search_attributes else None
@@ -231,7 +233,9 @@ class BaseWorkflow(Generic[TInput, TReturn]):
         cls, client: Client, workflow_id: str, *, run_id: str | None = None
     ) -> WorkflowHandle[Self, TReturn]:
         """A typed handle to an existing workflow of this type, for query/signal/result."""
-        handle = client.get_workflow_handle(workflow_id, run_id=run_id, result_type=cls.return_type)
+        handle = pydantic_client(client).get_workflow_handle(
+            workflow_id, run_id=run_id, result_type=cls.return_type
+        )
         return cast("WorkflowHandle[Self, TReturn]", handle)
 
 
