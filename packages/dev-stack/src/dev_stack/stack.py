@@ -224,6 +224,8 @@ class Stack:
             ip=LOOPBACK,
             db_filename=config.temporal_db_file,
             namespace=config.namespace,
+            # Its warnings are mostly about its own internal workers, loudest while stopping.
+            log_level="error",
         )
 
     def _worker_command(self, worker: str) -> list[str]:
@@ -324,33 +326,31 @@ class Stack:
     def _print_ready(self, elapsed: float) -> None:
         config = self.config
         api = config.api_base_url
-        lines = [
-            f"{READY_MARKER} in {elapsed:.1f}s",
-            f"  API docs        {api}/docs",
-            f"  API health      {api}/health",
+        places: list[tuple[str, str]] = [
+            ("API docs", f"{api}/docs"),
+            ("API health", f"{api}/health"),
         ]
         if config.starts_temporal and config.ui_port is not None:
-            lines.append(
-                f"  Temporal UI     http://{LOOPBACK}:{config.ui_port}"
-                f"/namespaces/{config.namespace}/workflows"
-            )
+            ui = f"http://{LOOPBACK}:{config.ui_port}/namespaces/{config.namespace}/workflows"
+            places.append(("Temporal Web UI", ui))
         elif config.starts_temporal:
-            lines.append("  Temporal UI     off (--no-ui)")
-        lines.append(f"  Temporal        {config.temporal_url} namespace {config.namespace}")
-        for worker in WORKERS:
-            url = f"http://{LOOPBACK}:{self._health_ports[worker]}/health"
-            lines.append(f"  {worker + ' health':<16}{url}")
-        if config.otlp_endpoint:
-            lines.append(f"  Traces          sent to {config.otlp_endpoint}")
-        lines += [
-            "Try an order:",
-            f"  curl -s -X POST {api}/orders -H 'Content-Type: application/json' \\",
-            f"    -d '{SAMPLE_ORDER}'",
-            f"  curl -s {api}/orders/order-A-1001/result",
-            "Press Ctrl-C to stop everything.",
+            places.append(("Temporal Web UI", "off (--no-ui)"))
+        places.append(("Temporal", f"{config.temporal_url}, namespace {config.namespace}"))
+        places += [
+            (f"{worker} health", f"http://{LOOPBACK}:{self._health_ports[worker]}/health")
+            for worker in WORKERS
         ]
-        for line in lines:
-            self.say(line)
+        if config.otlp_endpoint:
+            places.append(("Traces", f"sent to {config.otlp_endpoint}"))
+        width = max(len(label) for label, _ in places) + 2
+        self.say(f"{READY_MARKER} in {elapsed:.1f}s")
+        for label, where in places:
+            self.say(f"  {label:<{width}}{where}")
+        self.say("Try an order:")
+        self.say(f"  curl -s -X POST {api}/orders -H 'Content-Type: application/json' \\")
+        self.say(f"    -d '{SAMPLE_ORDER}'")
+        self.say(f"  curl -s '{api}/orders/order-A-1001/result?wait=10'")
+        self.say("Press Ctrl-C to stop everything.")
 
 
 def health_port_option(worker: str) -> str:
