@@ -28,6 +28,9 @@ class ApiSettings(BaseSettings):
         case_sensitive=False,
         extra="ignore",
         validate_default=True,
+        # Fields with an alias (reports_dir) can still be passed by name in code and tests.
+        validate_by_name=True,
+        validate_by_alias=True,
     )
 
     max_body_bytes: int = Field(

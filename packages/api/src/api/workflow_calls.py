@@ -48,7 +48,9 @@ logger = logging.getLogger(__name__)
 
 ResultT = TypeVar("ResultT")
 
-_QUERY_DEADLINE = timedelta(seconds=5)
+_QUERY_DEADLINE = timedelta(seconds=3)
+# How the client reports a call that ran past its deadline.
+_UNANSWERED = frozenset({RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED})
 
 _STATUS_NAMES: dict[WorkflowExecutionStatus, WorkflowStatusName] = {
     WorkflowExecutionStatus.RUNNING: "running",
@@ -174,7 +176,7 @@ class WorkflowCalls:
         except RPCError as error:
             # A query needs a worker; with none polling, the server gives up at the deadline.
             # That says nothing about the workflow itself, so report the status without state.
-            if error.status == RPCStatusCode.DEADLINE_EXCEEDED or not is_unavailable(error):
+            if error.status in _UNANSWERED or not is_unavailable(error):
                 logger.info("state query of %s unanswered: %s", workflow_id, error)
                 return None
             raise

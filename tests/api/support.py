@@ -1,0 +1,131 @@
+"""Helpers for API tests: the real app under a real uvicorn server, plus its workers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from api.main import create_app
+from api.settings import ApiSettings
+from temporal_core import TemporalSettings, build_worker
+from temporal_core.dev_server import free_port
+
+QUEUES = ("orders", "approvals", "reports")
+
+
+@dataclass
+class ApiStack:
+    """A served app, the HTTP client that talks to it, and the Temporal client behind it."""
+
+    base_url: str
+    http: httpx.AsyncClient
+    temporal: Client
+    task_queues: dict[str, str]
+    reports_dir: Path
+
+
+@contextlib.asynccontextmanager
+async def serve(app: FastAPI) -> AsyncIterator[str]:
+    """Run ``app`` (lifespan included) under uvicorn on a free loopback port until exit."""
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, lifespan="on", log_config=None, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+                raise RuntimeError("uvicorn exited before it started")
+            await asyncio.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@contextlib.contextmanager
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration (workers read some at call time)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def temporal_settings_for(client: Client, **values: Any) -> TemporalSettings:
+    """Settings that point the API at the same server as ``client``."""
+    return TemporalSettings(url=client.service_client.config.target_host, **values)
+
+
+@contextlib.asynccontextmanager
+async def api_stack(
+    client: Client, data_dir: Path, *, queues: tuple[str, ...] = QUEUES, **settings: Any
+) -> AsyncIterator[ApiStack]:
+    """Workers for ``queues`` on fresh task queues, and the app routed to them, over HTTP."""
+    suffix = uuid.uuid4().hex[:10]
+    task_queues = {queue: f"{queue}-{suffix}" for queue in QUEUES}
+    reports_dir = data_dir / "reports"
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    api_settings = ApiSettings(task_queues=task_queues, reports_dir=reports_dir, **settings)
+    app = create_app(api_settings, temporal_settings=temporal_settings_for(client))
+    env = {
+        "REPORTS_DIR": str(reports_dir),
+        "SIDE_EFFECTS_DB": str(data_dir / "side_effects.sqlite3"),
+    }
+    with environment(env):
+        async with contextlib.AsyncExitStack() as stack:
+            for queue in queues:
+                worker: Worker = build_worker(client, queue, task_queue=task_queues[queue])
+                await stack.enter_async_context(worker)
+            base_url = await stack.enter_async_context(serve(app))
+            http = await stack.enter_async_context(httpx.AsyncClient(base_url=base_url, timeout=60))
+            yield ApiStack(base_url, http, client, task_queues, reports_dir)
+
+
+def order(order_id: str | None = None, **overrides: Any) -> dict[str, Any]:
+    """A valid order body with a fresh id unless one is given."""
+    body: dict[str, Any] = {
+        "order_id": order_id or f"T-{uuid.uuid4().hex[:12]}",
+        "customer_email": "ada@example.com",
+        "amount": 42.5,
+        "items": [{"sku": "BOOK-1", "quantity": 1}],
+    }
+    body.update(overrides)
+    return body
+
+
+async def poll(
+    http: httpx.AsyncClient,
+    url: str,
+    *,
+    until: Any,
+    timeout: float = 30.0,
+    interval: float = 0.1,
+) -> httpx.Response:
+    """GET ``url`` until ``until(response)`` holds; fail with the last response after timeout."""
+    async with asyncio.timeout(timeout):
+        while True:
+            response = await http.get(url)
+            if until(response):
+                return response
+            await asyncio.sleep(interval)
