@@ -13,14 +13,13 @@ from typing import Any
 
 import httpx
 import uvicorn
-from fastapi import FastAPI
-from temporalio.client import Client
-from temporalio.worker import Worker
-
 from api.main import create_app
 from api.settings import ApiSettings
+from fastapi import FastAPI
 from temporal_core import TemporalSettings, build_worker
 from temporal_core.dev_server import free_port
+from temporalio.client import Client
+from temporalio.worker import Worker
 
 QUEUES = ("orders", "approvals", "reports")
 

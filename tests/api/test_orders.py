@@ -286,8 +286,11 @@ async def test_tracked_start_sets_memo_and_search_attributes(stack: ApiStack) ->
         query = f"CustomKeywordField = '{email}' AND CustomIntField = 123"
         return [execution.id async for execution in stack.temporal.list_workflows(query)]
 
+    # Visibility is eventually consistent: poll until the search attributes are indexed.
     async with asyncio.timeout(15):
-        while await found() != [workflow_id]:
+        for _ in iter(int, 1):
+            if await found() == [workflow_id]:
+                break
             await asyncio.sleep(0.2)
 
 
