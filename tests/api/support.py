@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,16 +101,25 @@ async def api_stack(
             yield ApiStack(base_url, http, client, task_queues, reports_dir)
 
 
-def order(order_id: str | None = None, **overrides: Any) -> dict[str, Any]:
-    """A valid order body with a fresh id unless one is given."""
+def order(**overrides: Any) -> dict[str, Any]:
+    """A valid order body with a fresh id; ``overrides`` replace or add fields."""
     body: dict[str, Any] = {
-        "order_id": order_id or f"T-{uuid.uuid4().hex[:12]}",
+        "order_id": f"T-{uuid.uuid4().hex[:12]}",
         "customer_email": "ada@example.com",
         "amount": 42.5,
         "items": [{"sku": "BOOK-1", "quantity": 1}],
     }
     body.update(overrides)
     return body
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], *, timeout: float = 30.0) -> None:
+    """Wait until ``check()`` is true (for eventually consistent things like visibility)."""
+    async with asyncio.timeout(timeout):
+        while True:
+            if await check():
+                return
+            await asyncio.sleep(0.2)
 
 
 async def poll(

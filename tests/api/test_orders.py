@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Any
 
 import httpx
 from temporalio.client import WorkflowExecutionStatus
 
-from tests.api.support import ApiStack, order, poll
+from tests.api.support import ApiStack, eventually, order, poll
 
 PROBLEM = "application/problem+json"
 
@@ -282,16 +281,12 @@ async def test_tracked_start_sets_memo_and_search_attributes(stack: ApiStack) ->
     description = await stack.temporal.get_workflow_handle(workflow_id).describe()
     assert await description.memo() == {"customer_email": email, "order_amount": 123.9}
 
-    async def found() -> list[str]:
+    async def indexed() -> bool:
         query = f"CustomKeywordField = '{email}' AND CustomIntField = 123"
-        return [execution.id async for execution in stack.temporal.list_workflows(query)]
+        found = [execution.id async for execution in stack.temporal.list_workflows(query)]
+        return found == [workflow_id]
 
-    # Visibility is eventually consistent: poll until the search attributes are indexed.
-    async with asyncio.timeout(15):
-        for _ in iter(int, 1):
-            if await found() == [workflow_id]:
-                break
-            await asyncio.sleep(0.2)
+    await eventually(indexed, timeout=15)
 
 
 async def test_batch_starts_each_order_once_and_reports_each(http: httpx.AsyncClient) -> None:
