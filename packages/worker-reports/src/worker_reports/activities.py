@@ -71,6 +71,12 @@ async def write_report_chunk(request: ChunkRequest) -> ChunkResult:
     partial = storage.chunk_path(request.report_id, request.index, partial=True)
     resumed = await asyncio.to_thread(storage.keep_first_lines, partial, _resume_point())
     effects = default_side_effect_log()
+    activity.logger.info(
+        "writing chunk %s: rows %d-%d",
+        key,
+        request.first_row,
+        request.first_row + request.rows - 1,
+    )
     if resumed:
         activity.logger.info("resuming chunk %s at row %d of %d", key, resumed, request.rows)
         await asyncio.to_thread(

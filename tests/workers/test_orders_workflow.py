@@ -1,0 +1,197 @@
+"""OrderWorkflow on the time-skipping server with the real activities and side-effect log."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from temporal_core import CancelRequest, TemporalSettings, build_worker, registry
+from temporal_core.settings import RetrySettings
+from temporal_core.side_effects import SideEffectLog
+from temporalio import activity
+from temporalio.testing import WorkflowEnvironment
+from worker_orders.activities import charge_payment, reserve_inventory
+from worker_orders.models import (
+    ChargeRequest,
+    OrderInput,
+    PaymentReceipt,
+    Reservation,
+    ReservationRequest,
+)
+from worker_orders.workflows import OrderWorkflow
+
+FAST_RETRY = TemporalSettings(
+    activity_retry=RetrySettings(
+        initial_interval=timedelta(milliseconds=50), backoff_coefficient=1, maximum_attempts=5
+    )
+)
+
+
+def an_order(**changes: object) -> OrderInput:
+    values: dict[str, object] = {
+        "order_id": f"o-{uuid.uuid4().hex[:8]}",
+        "customer_email": "ada@example.com",
+        "amount": 42.5,
+        "items": [{"sku": "widget", "quantity": 2}],
+    }
+    values.update(changes)
+    return OrderInput.model_validate(values)
+
+
+def replace_activity(real: Callable[..., Any], stand_in: Callable[..., Any]) -> list[Any]:
+    """The orders queue's activities with ``stand_in`` registered in place of ``real``."""
+    return [stand_in if fn is real else fn for fn in registry.contents("orders").activities]
+
+
+def kinds(log: SideEffectLog, order_id: str) -> list[str]:
+    return [effect.kind for effect in log.entries(key=order_id)]
+
+
+async def test_order_completes_with_one_effect_per_step(
+    time_skipping_env: WorkflowEnvironment, task_queue: str, side_effects: SideEffectLog
+) -> None:
+    client = time_skipping_env.client
+    order = an_order()
+    async with build_worker(client, "orders", task_queue=task_queue):
+        handle = await OrderWorkflow.start_workflow(
+            client, input=order, id=f"order-{order.order_id}", task_queue=task_queue
+        )
+        result = await handle.result()
+        state = await handle.query(OrderWorkflow.state)
+
+    assert result.status == "completed"
+    assert kinds(side_effects, order.order_id) == [
+        "payment.charge",
+        "inventory.reserve",
+        "order.confirm",
+    ]
+    emails = side_effects.entries(key=f"order/{order.order_id}/confirmation")
+    assert [email.payload["to"] for email in emails] == ["ada@example.com"]
+    assert state["status"] == "completed"
+    assert state["progress"] == 100
+    assert (
+        state["transaction_id"]
+        == side_effects.entries(key=order.order_id)[0].payload["transaction_id"]
+    )
+
+
+async def test_cancel_after_payment_refunds_the_charge(
+    time_skipping_env: WorkflowEnvironment, task_queue: str, side_effects: SideEffectLog
+) -> None:
+    client = time_skipping_env.client
+    order = an_order()
+    reserving = asyncio.Event()
+    release = asyncio.Event()
+
+    # Holds the order inside its second step so the cancel lands after the payment.
+    @activity.defn(name="reserve_inventory")
+    async def held_reserve(request: ReservationRequest) -> Reservation:
+        reserving.set()
+        await release.wait()
+        return await reserve_inventory(request)
+
+    worker = build_worker(
+        client,
+        "orders",
+        task_queue=task_queue,
+        activities=replace_activity(reserve_inventory, held_reserve),
+    )
+    async with worker:
+        handle = await OrderWorkflow.start_workflow(
+            client, input=order, id=f"order-{order.order_id}", task_queue=task_queue
+        )
+        await asyncio.wait_for(reserving.wait(), timeout=30)
+        await handle.signal(OrderWorkflow.cancel, CancelRequest(reason="customer changed mind"))
+        release.set()
+        result = await handle.result()
+        state = await handle.query(OrderWorkflow.state)
+
+    assert result.status == "cancelled"
+    assert "customer changed mind" in result.message
+    assert kinds(side_effects, order.order_id) == [
+        "payment.charge",
+        "inventory.reserve",
+        "inventory.release",
+        "payment.refund",
+    ]
+    charge, refund = (
+        side_effects.find("payment.charge", order.order_id),
+        side_effects.find("payment.refund", order.order_id),
+    )
+    assert charge is not None
+    assert refund is not None
+    assert refund.payload["transaction_id"] == charge.payload["transaction_id"]
+    assert state["refunded"] is True
+    assert state["cancel_reason"] == "customer changed mind"
+
+
+async def test_charge_failing_twice_after_charging_still_charges_once(
+    time_skipping_env: WorkflowEnvironment, task_queue: str, side_effects: SideEffectLog
+) -> None:
+    client = time_skipping_env.client
+    order = an_order()
+    attempts: list[int] = []
+
+    # The charge goes through but the answer is "lost" twice, as with a network timeout.
+    @activity.defn(name="charge_payment")
+    async def charge_with_lost_answers(request: ChargeRequest) -> PaymentReceipt:
+        attempts.append(activity.info().attempt)
+        receipt = await charge_payment(request)
+        if activity.info().attempt < 3:
+            raise ConnectionError("gateway answer lost")
+        return receipt
+
+    worker = build_worker(
+        client,
+        "orders",
+        settings=FAST_RETRY,
+        task_queue=task_queue,
+        activities=replace_activity(charge_payment, charge_with_lost_answers),
+    )
+    async with worker:
+        result = await OrderWorkflow.execute_workflow(
+            client, input=order, id=f"order-{order.order_id}", task_queue=task_queue
+        )
+
+    assert result.status == "completed"
+    assert attempts == [1, 2, 3]
+    assert kinds(side_effects, order.order_id) == [
+        "payment.charge",
+        "inventory.reserve",
+        "order.confirm",
+    ]
+
+
+async def test_invalid_items_fail_the_order_and_refund(
+    time_skipping_env: WorkflowEnvironment, task_queue: str, side_effects: SideEffectLog
+) -> None:
+    client = time_skipping_env.client
+    order = an_order(items=[{"sku": "widget", "quantity": 0}])
+    async with build_worker(client, "orders", task_queue=task_queue):
+        result = await OrderWorkflow.execute_workflow(
+            client, input=order, id=f"order-{order.order_id}", task_queue=task_queue
+        )
+
+    assert result.status == "failed"
+    assert "quantity" in result.message
+    assert kinds(side_effects, order.order_id) == ["payment.charge", "payment.refund"]
+
+
+async def test_cancel_before_start_charges_nothing(
+    time_skipping_env: WorkflowEnvironment, task_queue: str, side_effects: SideEffectLog
+) -> None:
+    client = time_skipping_env.client
+    order = an_order()
+    # Start and cancel before any worker polls, so the first workflow task already sees the cancel.
+    handle = await OrderWorkflow.start_workflow(
+        client, input=order, id=f"order-{order.order_id}", task_queue=task_queue
+    )
+    await handle.signal(OrderWorkflow.cancel)
+    async with build_worker(client, "orders", task_queue=task_queue):
+        result = await handle.result()
+
+    assert result.status == "cancelled"
+    assert kinds(side_effects, order.order_id) == []
