@@ -277,16 +277,21 @@ class Stack:
     def _on_process_exit(self, process: ManagedProcess) -> None:
         if process.stopping:
             return
-        reason = describe_exit(process.returncode or 0)
         last = next((line for line in reversed(process.recent_output) if line.strip()), None)
-        if last:
-            reason += f"; its last output: {last.strip()}"
-        self._fail(process.name, reason)
+        self._fail(
+            process.name,
+            describe_exit(process.returncode or 0),
+            detail=f"last output of {process.name}: {last.strip()}" if last else None,
+        )
 
-    def _fail(self, name: str, reason: str, *, service: str | None = None) -> None:
+    def _fail(
+        self, name: str, reason: str, *, service: str | None = None, detail: str | None = None
+    ) -> None:
         if self._failure is None:
             self._failure = _Failure(service or name, reason)
             self.say(f"{service or name} {reason}; stopping the rest")
+            if detail:
+                self.say(f"  {detail}")
         self._stop_requested.set()
 
     def _on_signal(self, signum: int) -> None:
