@@ -11,6 +11,7 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from worker_approvals.models import ApprovalInput, ApprovalOutput, Decision
 from worker_approvals.workflows import ApprovalWorkflow
+from workflow_replay import assert_replays
 
 
 def a_request(**changes: object) -> ApprovalInput:
@@ -41,6 +42,7 @@ async def test_nobody_answers_and_the_request_expires_after_24_hours(
         result = await handle.result()
         state = await handle.query(ApprovalWorkflow.state)
         description = await handle.describe()
+    await assert_replays(handle, ApprovalWorkflow)
 
     assert result.status == "expired"
     assert result.decided_by is None
@@ -64,6 +66,7 @@ async def test_approve_ends_approved_with_who_and_why(
         # A second decision after the first is ignored, not an error.
         await handle.signal(ApprovalWorkflow.reject, Decision(decided_by="linus", comment="no"))
         result = await handle.result()
+    await assert_replays(handle, ApprovalWorkflow)
 
     assert result.status == "approved"
     assert (result.decided_by, result.comment) == ("grace", "ok")

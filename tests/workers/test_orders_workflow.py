@@ -22,6 +22,7 @@ from worker_orders.models import (
     ReservationRequest,
 )
 from worker_orders.workflows import OrderWorkflow
+from workflow_replay import assert_replays
 
 FAST_RETRY = TemporalSettings(
     activity_retry=RetrySettings(
@@ -61,6 +62,7 @@ async def test_order_completes_with_one_effect_per_step(
         )
         result = await handle.result()
         state = await handle.query(OrderWorkflow.state)
+    await assert_replays(handle, OrderWorkflow)
 
     assert result.status == "completed"
     assert kinds(side_effects, order.order_id) == [
@@ -108,6 +110,7 @@ async def test_cancel_after_payment_refunds_the_charge(
         release.set()
         result = await handle.result()
         state = await handle.query(OrderWorkflow.state)
+    await assert_replays(handle, OrderWorkflow)
 
     assert result.status == "cancelled"
     assert "customer changed mind" in result.message

@@ -16,6 +16,7 @@ from worker_reports import storage
 from worker_reports.models import ReportConfig
 from worker_reports.report_rows import report_row
 from worker_reports.workflows import ReportGenerationWorkflow
+from workflow_replay import assert_replays
 
 
 async def test_csv_report_is_written_in_chunks_with_progress(
@@ -32,6 +33,7 @@ async def test_csv_report_is_written_in_chunks_with_progress(
         )
         result = await handle.result()
         state = await handle.query(ReportGenerationWorkflow.state)
+    await assert_replays(handle, ReportGenerationWorkflow)
 
     path = reports_dir / result.file_name
     assert result.file_name == f"{report_id}.csv"

@@ -2,7 +2,8 @@
 
 :class:`WorkerRunner` is what ``serve`` runs for worker packages. Its life:
 
-1. publish Prometheus metrics (optional), configure telemetry, open the health endpoint (optional);
+1. route SDK core logs into Python logging and publish Prometheus metrics (optional),
+   configure telemetry, open the health endpoint (optional);
 2. connect through ``TemporalClientService``, retrying while the server is unreachable (the health
    endpoint answers 503 meanwhile, so an orchestrator sees the worker is not ready);
 3. run one ``temporalio`` worker per queue until SIGTERM/SIGINT;
@@ -31,10 +32,10 @@ from temporalio.worker import Worker
 from temporal_core.activity_tracking import ActivityRun, ActivityTracker
 from temporal_core.client import TemporalClientService, TemporalUnavailableError
 from temporal_core.health_server import HealthReport, HealthServer
-from temporal_core.metrics import serve_prometheus_metrics
 from temporal_core.settings import TemporalSettings
 from temporal_core.telemetry import configure_telemetry
 from temporal_core.worker import build_worker
+from temporal_core.worker_runtime import install_worker_runtime
 
 __all__ = ["EXIT_FAILURE", "EXIT_OK", "RunnerOptions", "WorkerRunner"]
 
@@ -95,8 +96,10 @@ class WorkerRunner:
     # Life cycle -------------------------------------------------------------------------------
     async def run(self) -> int:
         """Serve until a signal (exit code 0) or a worker failure (exit code 1)."""
+        install_worker_runtime(
+            metrics_host=self.options.metrics_host, metrics_port=self.options.metrics_port
+        )
         if self.options.metrics_port is not None:
-            serve_prometheus_metrics(self.options.metrics_host, self.options.metrics_port)
             logger.info(
                 "Prometheus metrics on http://%s:%d/metrics",
                 self.options.metrics_host,
