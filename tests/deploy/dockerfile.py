@@ -12,7 +12,7 @@ import json
 import re
 import shlex
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICE_DOCKERFILES = sorted(REPO.glob("packages/*/Dockerfile"))
@@ -168,3 +168,59 @@ def _split(line: str, number: int) -> Instruction:
         flags.append(match.group(0))
         rest = rest[match.end() :].strip()
     return Instruction(keyword.upper(), tuple(flags), rest, number)
+
+
+class DockerIgnore:
+    """The build context filter of a ``.dockerignore`` file, with Docker's matching rules.
+
+    Patterns are matched against paths relative to the context root, ``**`` spans any number
+    of directories, a pattern that matches a directory excludes everything in it, and a later
+    ``!pattern`` re-includes what an earlier one excluded.
+    """
+
+    def __init__(self, path: Path = REPO / ".dockerignore") -> None:
+        """Read the patterns of ``path``."""
+        self.rules: list[tuple[bool, re.Pattern[str]]] = []
+        for line in path.read_text().splitlines():
+            pattern = line.strip()
+            if not pattern or pattern.startswith("#"):
+                continue
+            negated = pattern.startswith("!")
+            pattern = pattern.removeprefix("!").strip("/")
+            self.rules.append((negated, re.compile(_glob_to_regex(pattern))))
+
+    def excludes(self, relative: str) -> bool:
+        """Whether the file or directory at ``relative`` stays out of the build context."""
+        parts = PurePosixPath(relative).parts
+        candidates = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        excluded = False
+        for negated, rule in self.rules:
+            if any(rule.fullmatch(candidate) for candidate in candidates):
+                excluded = not negated
+        return excluded
+
+
+def _glob_to_regex(pattern: str) -> str:
+    out = []
+    index = 0
+    while index < len(pattern):
+        if pattern.startswith("**/", index):
+            out.append("(?:.*/)?")
+            index += 3
+        elif pattern.startswith("**", index):
+            out.append(".*")
+            index += 2
+        elif pattern[index] == "*":
+            out.append("[^/]*")
+            index += 1
+        elif pattern[index] == "?":
+            out.append("[^/]")
+            index += 1
+        elif pattern[index] == "[":
+            end = pattern.index("]", index)
+            out.append(pattern[index : end + 1])
+            index = end + 1
+        else:
+            out.append(re.escape(pattern[index]))
+            index += 1
+    return "".join(out)

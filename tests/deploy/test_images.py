@@ -29,21 +29,30 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from tests.deploy import compose
-from tests.deploy.dockerfile import REPO, SERVICE_DOCKERFILES, Dockerfile, Stage
+from tests.deploy.dockerfile import REPO, SERVICE_DOCKERFILES, Dockerfile, DockerIgnore, Stage
 
 pytestmark = pytest.mark.e2e
 
 WEB_STACK = {"fastapi", "uvicorn", "starlette"}
 # The compose file as `cp .env.example .env && docker compose up` hands it to the engine.
 COMPOSE = compose.interpolate(compose.load(), compose.read_env_file())
+DOCKERIGNORE = DockerIgnore()
 
 
 def _place(source: str, target: str, context: Path) -> Path:
-    """Copy ``source`` (relative to the repo) to ``target`` (relative to the build WORKDIR)."""
+    """Copy ``source`` (relative to the repo) to ``target`` (relative to the build WORKDIR).
+
+    Only what ``.dockerignore`` lets into the build context is copied, as Docker would.
+    """
     origin, destination = REPO / source, context / target
+    assert not DOCKERIGNORE.excludes(source), f"{source} is kept out of the build context"
     destination.parent.mkdir(parents=True, exist_ok=True)
     if origin.is_dir():
-        ignored = shutil.ignore_patterns("__pycache__", "*.pyc", ".venv", "tests", ".data")
+
+        def ignored(directory: str, names: list[str]) -> set[str]:
+            relative = Path(directory).relative_to(REPO).as_posix()
+            return {name for name in names if DOCKERIGNORE.excludes(f"{relative}/{name}")}
+
         shutil.copytree(origin, destination, ignore=ignored, dirs_exist_ok=True)
     else:
         shutil.copy2(origin, destination)

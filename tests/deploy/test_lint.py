@@ -22,7 +22,7 @@ import jsonschema
 import pytest
 
 from tests.deploy import compose
-from tests.deploy.dockerfile import REPO, SERVICE_DOCKERFILES
+from tests.deploy.dockerfile import REPO, SERVICE_DOCKERFILES, Dockerfile, DockerIgnore
 
 HADOLINT = Path(sys.executable).with_name("hadolint")
 
@@ -109,3 +109,44 @@ def test_compose_file_holds_no_secret_values() -> None:
             if _SECRET_NAME.search(key):
                 # Only a required reference: no literal value and no default to fall back on.
                 assert _PURE_REFERENCE.match(value), f"{name}: {key} must come from .env"
+
+
+def test_dockerignore_keeps_local_state_out_of_the_context() -> None:
+    ignore = DockerIgnore()
+    for path in (
+        ".venv/bin/python",
+        "packages/api/.venv/pyvenv.cfg",
+        "packages/temporal-core/src/temporal_core/__pycache__/settings.cpython-311.pyc",
+        ".pytest_cache/README.md",
+        ".ruff_cache/CACHEDIR.TAG",
+        ".data/side_effects.sqlite3",
+        "packages/worker-orders/.data/reports/r.csv",
+        "tests/deploy/test_lint.py",
+        "packages/worker-orders/tests/test_x.py",
+        ".env",
+        ".git/HEAD",
+    ):
+        assert ignore.excludes(path), f"{path} would be sent to the Docker daemon"
+
+
+def test_dockerignore_lets_in_everything_the_dockerfiles_use() -> None:
+    ignore = DockerIgnore()
+    tracked = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "packages"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    sources = [p for p in tracked if "/src/" in p or p.endswith(("pyproject.toml", "README.md"))]
+    assert sources
+    assert [p for p in sources if ignore.excludes(p)] == []
+    for path in SERVICE_DOCKERFILES:
+        for stage in Dockerfile.parse(path).stages:
+            for instruction in stage.instructions:
+                used = [m["source"] for m in instruction.mounts() if m.get("type") == "bind"]
+                if instruction.keyword == "COPY" and instruction.flag("from") is None:
+                    used.append(instruction.words()[0])
+                for source in used:
+                    assert not ignore.excludes(source), f"{path.name}: {source} is ignored"
+                    assert (REPO / source).exists(), f"{path}: {source} does not exist"
