@@ -28,6 +28,7 @@ from opentelemetry.trace import Status, StatusCode
 from temporalio.contrib.opentelemetry import TracingInterceptor
 
 __all__ = [
+    "FailedWorkflowSpanProcessor",
     "configure_telemetry",
     "install_log_correlation",
     "is_exporting",
@@ -38,8 +39,8 @@ logger = logging.getLogger(__name__)
 
 _configured_service: str | None = None
 
-_TEMPORAL_SCOPE_PREFIX = "temporalio."
-"""Instrumentation scope of the spans Temporal's ``TracingInterceptor`` creates."""
+_WORKFLOW_END_SPAN_PREFIX = "CompleteWorkflow:"
+"""Name of the span on which Temporal's ``TracingInterceptor`` records a workflow's failure."""
 
 
 def is_exporting() -> bool:
@@ -71,7 +72,7 @@ def configure_telemetry(service_name: str) -> bool:
 
     name = os.environ.get("OTEL_SERVICE_NAME") or service_name
     provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}))
-    provider.add_span_processor(_WorkflowFailureAsError(BatchSpanProcessor(OTLPSpanExporter())))
+    provider.add_span_processor(FailedWorkflowSpanProcessor(BatchSpanProcessor(OTLPSpanExporter())))
     trace.set_tracer_provider(provider)
     _configured_service = name
     logger.info("exporting traces for %s over OTLP/HTTP", name)
@@ -109,8 +110,8 @@ def install_log_correlation() -> None:
 _CORRELATING = "_temporal_core_correlates_traces"
 
 
-class _WorkflowFailureAsError(SpanProcessor):
-    """Pass spans to ``inner``, marking Temporal spans that recorded a failure as errors.
+class FailedWorkflowSpanProcessor(SpanProcessor):
+    """Passes spans on to ``inner``, marking the spans of failed workflows as errors.
 
     Temporal's interceptor sets ERROR on client and activity spans that raise, but for a failed
     workflow it only records the exception on the zero-length ``CompleteWorkflow`` span and
@@ -119,27 +120,29 @@ class _WorkflowFailureAsError(SpanProcessor):
     """
 
     def __init__(self, inner: SpanProcessor) -> None:
+        """Wrap ``inner``, typically the batch processor in front of the exporter."""
         self._inner = inner
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        """Pass the started span on unchanged."""
         self._inner.on_start(span, parent_context=parent_context)
 
     def on_end(self, span: ReadableSpan) -> None:
+        """Pass the ended span on; a ``CompleteWorkflow`` span with a failure as an error."""
         self._inner.on_end(_as_error_if_failed(span))
 
     def shutdown(self) -> None:
+        """Shut ``inner`` down (flushing what it holds)."""
         self._inner.shutdown()
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
+        """Flush ``inner``."""
         return self._inner.force_flush(timeout_millis)
 
 
 def _as_error_if_failed(span: ReadableSpan) -> ReadableSpan:
-    scope = span.instrumentation_scope
-    if (
-        span.status.status_code is not StatusCode.UNSET
-        or scope is None
-        or not scope.name.startswith(_TEMPORAL_SCOPE_PREFIX)
+    if span.status.status_code is not StatusCode.UNSET or not span.name.startswith(
+        _WORKFLOW_END_SPAN_PREFIX
     ):
         return span
     failure = next((event for event in span.events if event.name == "exception"), None)
@@ -160,5 +163,5 @@ def _as_error_if_failed(span: ReadableSpan) -> ReadableSpan:
         status=Status(StatusCode.ERROR, description),
         start_time=span.start_time,
         end_time=span.end_time,
-        instrumentation_scope=scope,
+        instrumentation_scope=span.instrumentation_scope,
     )
