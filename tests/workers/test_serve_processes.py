@@ -243,23 +243,26 @@ async def test_killed_report_worker_resumes_without_redoing_chunks(
 async def test_health_follows_the_server_and_metrics_are_served(
     tmp_path: Path, processes: list[ServeProcess]
 ) -> None:
-    server = DevServerProcess()
-    await server.start()
+    server = DevServerProcess()  # its port is chosen now; it starts after the worker
+    health_port, metrics_port = free_port(), free_port()
+    worker = ServeProcess(
+        [
+            PYTHON,
+            "-m",
+            "worker_orders",
+            "--health-port",
+            str(health_port),
+            "--metrics-port",
+            str(metrics_port),
+        ],
+        env=worker_env(server.address, tmp_path, LOG_FORMAT="json"),
+    )
+    processes.append(worker)
     try:
-        health_port, metrics_port = free_port(), free_port()
-        worker = ServeProcess(
-            [
-                PYTHON,
-                "-m",
-                "worker_orders",
-                "--health-port",
-                str(health_port),
-                "--metrics-port",
-                str(metrics_port),
-            ],
-            env=worker_env(server.address, tmp_path, LOG_FORMAT="json"),
-        )
-        processes.append(worker)
+        waiting = await wait_for_health(health_port, 503, worker)
+        assert waiting["queues"] == {"orders": {"polling": False, "in_flight_activities": 0}}
+
+        await server.start()
         healthy = await wait_for_health(health_port, 200, worker)
         assert healthy["queues"] == {"orders": {"polling": True, "in_flight_activities": 0}}
         async with httpx.AsyncClient() as http:
