@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import socket
 import tomllib
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
 import httpx
@@ -34,11 +34,14 @@ def _is_worker(package: str) -> bool:
     return "temporal_core.workers" in project.get("entry-points", {})
 
 
-def _env_reads(package: str) -> EnvReads:
-    return _ENV_READS.setdefault(package, EnvReads(closure(package)))
-
-
 _ENV_READS: dict[str, EnvReads] = {}
+
+
+def _env_reads(package: str) -> EnvReads:
+    """What ``package`` and the workspace members it installs read (cached: imports modules)."""
+    if package not in _ENV_READS:
+        _ENV_READS[package] = EnvReads(closure(package))
+    return _ENV_READS[package]
 
 
 # --- Dockerfiles ---------------------------------------------------------------------------------
@@ -346,4 +349,3 @@ def test_otlp_goes_to_the_trace_viewer_over_http() -> None:
 def test_third_party_services_listed() -> None:
     # Their own variables are theirs to define; only their presence is checked here.
     assert {"postgresql", "temporal", "temporal-ui", "jaeger"} <= set(THIRD_PARTY)
-    assert Path(REPO / ".dockerignore").is_file()
