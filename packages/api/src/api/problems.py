@@ -339,6 +339,7 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
 
 
 _DESCRIPTIONS = {
+    400: "The body is not readable (for example, not UTF-8).",
     404: "No workflow of this kind has that id.",
     409: "Conflict with the workflow's current state (see `type`).",
     413: "The request body is larger than the configured limit.",

@@ -45,7 +45,7 @@ def _result_url(workflow_id: str) -> str:
     response_model=WorkflowStarted,
     responses={
         200: {"model": WorkflowStarted, "description": "Already pending; nothing new started."},
-        **problem_responses(409, 413, 422, 503),
+        **problem_responses(400, 409, 413, 422, 503),
     },
     summary="Ask for an approval",
 )
@@ -95,7 +95,7 @@ async def _decide(
     "/{workflow_id}/approve",
     status_code=202,
     response_model=SignalSent,
-    responses=problem_responses(404, 409, 413, 422, 503),
+    responses=problem_responses(400, 404, 409, 413, 422, 503),
     summary="Approve a pending request",
 )
 async def approve(
@@ -112,7 +112,7 @@ async def approve(
     "/{workflow_id}/reject",
     status_code=202,
     response_model=SignalSent,
-    responses=problem_responses(404, 409, 413, 422, 503),
+    responses=problem_responses(400, 404, 409, 413, 422, 503),
     summary="Reject a pending request",
 )
 async def reject(

@@ -60,7 +60,7 @@ _START_RESPONSES: dict[int | str, dict[str, Any]] = {
         "model": WorkflowStarted,
         "description": "A workflow for this order was already running; nothing new started.",
     },
-    **problem_responses(409, 413, 422, 503),
+    **problem_responses(400, 409, 413, 422, 503),
 }
 
 
@@ -152,7 +152,7 @@ async def create_order(
     response_model=OrderResult,
     responses={
         202: {"model": WorkflowRunning, "description": _STILL_RUNNING},
-        **problem_responses(409, 413, 422, 503),
+        **problem_responses(400, 409, 413, 422, 503),
     },
     summary="Start an order workflow and wait (bounded) for its result",
 )
@@ -312,7 +312,7 @@ async def create_tracked_order(
     response_model=BatchResponse,
     responses={
         207: {"model": BatchResponse, "description": "Some orders had already run (see items)."},
-        **problem_responses(413, 422, 503),
+        **problem_responses(400, 413, 422, 503),
     },
     summary="Start many order workflows concurrently",
 )
@@ -413,7 +413,7 @@ async def get_order_status(
     "/{workflow_id}/cancel",
     status_code=202,
     response_model=SignalSent,
-    responses=problem_responses(404, 409, 413, 422, 503),
+    responses=problem_responses(400, 404, 409, 413, 422, 503),
     summary="Ask an order workflow to cancel",
 )
 async def cancel_order(

@@ -44,7 +44,7 @@ def _download_url(report_id: str) -> str:
     response_model=ReportStarted,
     responses={
         200: {"model": ReportStarted, "description": "Idempotency-Key matched a running report."},
-        **problem_responses(409, 413, 422, 503),
+        **problem_responses(400, 409, 413, 422, 503),
     },
     summary="Start generating a report",
 )

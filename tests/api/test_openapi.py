@@ -1,0 +1,101 @@
+"""The OpenAPI document: valid, documented, and free of 5xx answers under property-based input."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from openapi_spec_validator import validate
+from temporalio.testing import WorkflowEnvironment
+
+from tests.api.support import ApiStack, api_stack
+
+
+async def test_openapi_document_is_valid_and_documents_errors(stack: ApiStack) -> None:
+    response = await stack.http.get("/openapi.json")
+    assert response.status_code == 200
+    spec: dict[str, Any] = response.json()
+    validate(spec)
+
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert any(code.startswith("2") for code in responses), (method, path)
+            for code, answer in responses.items():
+                if code.startswith(("4", "5")) and path != "/health":
+                    assert list(answer["content"]) == ["application/problem+json"], (path, code)
+            if path.startswith(("/orders", "/approvals", "/reports")):
+                assert "503" in responses, (method, path)
+                assert "Retry-After" in responses["503"]["headers"]
+            if "requestBody" in operation:
+                assert {"400", "413", "422"} <= set(responses), (method, path)
+
+    schemas = spec["components"]["schemas"]
+    for name in ("OrderRequest", "ApprovalRequest", "DecisionBody", "ReportRequest"):
+        assert schemas[name]["examples"], name
+    assert set(schemas["Problem"]["required"]) >= {"type", "title", "status", "detail"}
+
+
+async def test_interactive_docs_are_served(http: httpx.AsyncClient) -> None:
+    docs = await http.get("/docs")
+    assert docs.status_code == 200
+    assert "swagger-ui" in docs.text.lower()
+
+
+@pytest.mark.e2e
+async def test_schemathesis_finds_no_server_error(
+    temporal_env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    # No report worker: generated reports stay queued instead of writing files for minutes.
+    # Short waits keep every generated request quick.
+    async with api_stack(
+        temporal_env.client,
+        tmp_path,
+        queues=("orders", "approvals"),
+        default_wait_seconds=0.5,
+        max_wait_seconds=2,
+    ) as stack:
+        command = [
+            str(Path(sys.executable).parent / "st"),
+            "run",
+            f"{stack.base_url}/openapi.json",
+            "--checks",
+            "not_a_server_error,status_code_conformance,content_type_conformance,"
+            "response_schema_conformance",
+            "--phases",
+            "examples,coverage,fuzzing",
+            # Bounded: the deterministic coverage phase walks every schema edge once, and a few
+            # random examples per operation keep the whole run under a minute on 2 cores.
+            "--max-examples",
+            "3",
+            # One worker: hypothesis' lambda introspection is not thread-safe on CPython 3.11.
+            "--workers",
+            "1",
+            "--request-timeout",
+            "20",
+            "--seed",
+            "1",
+            "--no-color",
+        ]
+        env = {**os.environ, "SCHEMATHESIS_HOOKS": ""}
+        process = await asyncio.create_subprocess_exec(
+            *command,
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        try:
+            output, _ = await asyncio.wait_for(process.communicate(), timeout=150)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        report = output.decode(errors="replace")
+        (tmp_path / "schemathesis.txt").write_text(report)
+        assert process.returncode == 0, report[-8000:]
