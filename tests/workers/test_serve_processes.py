@@ -117,6 +117,18 @@ async def test_each_package_command_serves_only_its_queue(
         assert "drained" in process.output
 
 
+@pytest.mark.e2e
+async def test_a_failing_worker_exits_1(
+    dev_server: DevServerProcess, tmp_path: Path, processes: list[ServeProcess]
+) -> None:
+    env = worker_env(dev_server.address, tmp_path, TEMPORAL_NAMESPACE="no-such-namespace")
+    worker = ServeProcess([PYTHON, "-m", "worker_orders"], env=env)
+    processes.append(worker)
+
+    assert await worker.wait_exit() == 1
+    assert "worker for queue orders stopped unexpectedly" in worker.output
+
+
 async def _start_report(client: Client, rows: int, chunk_size: int) -> str:
     report_id = f"report-{uuid.uuid4().hex[:8]}"
     await ReportGenerationWorkflow.start_workflow(

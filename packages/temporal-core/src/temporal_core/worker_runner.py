@@ -96,9 +96,14 @@ class WorkerRunner:
     # Life cycle -------------------------------------------------------------------------------
     async def run(self) -> int:
         """Serve until a signal (exit code 0) or a worker failure (exit code 1)."""
-        install_worker_runtime(
-            metrics_host=self.options.metrics_host, metrics_port=self.options.metrics_port
-        )
+        try:
+            install_worker_runtime(
+                metrics_host=self.options.metrics_host, metrics_port=self.options.metrics_port
+            )
+        except (RuntimeError, ValueError) as error:
+            # The SDK reports a taken metrics port as ValueError, a second runtime as RuntimeError.
+            logger.error("cannot set up the Temporal runtime: %s", error)
+            return EXIT_FAILURE
         if self.options.metrics_port is not None:
             logger.info(
                 "Prometheus metrics on http://%s:%d/metrics",
@@ -109,7 +114,14 @@ class WorkerRunner:
         self._install_signal_handlers()
         health = self._health_server()
         if health is not None:
-            await health.start()
+            try:
+                await health.start()
+            except OSError as error:
+                logger.error(
+                    "cannot serve health on %s:%d: %s", health.host, health.port, error.strerror
+                )
+                self._remove_signal_handlers()
+                return EXIT_FAILURE
         try:
             client = await self._connect()
             if client is None:

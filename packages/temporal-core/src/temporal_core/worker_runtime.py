@@ -31,8 +31,8 @@ def install_worker_runtime(
 ) -> None:
     """Make the default Temporal runtime forward core logs and, given a port, serve metrics.
 
-    Raises ``RuntimeError`` when a runtime is already the default (a client already exists) or
-    the metrics address cannot be bound.
+    Raises ``RuntimeError`` when a runtime is already the default (a client already exists) and
+    ``ValueError`` when the metrics address cannot be bound.
     """
     metrics = (
         PrometheusConfig(bind_address=f"{metrics_host or '127.0.0.1'}:{metrics_port}")

@@ -163,6 +163,9 @@ def serve(
     except SettingsError as error:
         typer.echo(f"Error: {error}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
+    if not settings.enabled:
+        typer.echo("Error: TEMPORAL_ENABLED is false, but a worker needs Temporal", err=True)
+        raise typer.Exit(EXIT_USAGE)
     try:
         installed = registry.discover()
     except RegistryError as error:
