@@ -74,6 +74,7 @@ async def assert_unavailable(http: httpx.AsyncClient) -> None:
         http.post("/orders", json=order()),
         http.post("/approvals", json={"request_id": "R-1", "approver_email": "a@example.com"}),
         http.post("/reports/generate", json={}),
+        http.post("/orders/batch", json=[order(), order()]),
     ):
         response = await start
         problem = assert_problem(response, 503, "temporal-unavailable")

@@ -372,7 +372,14 @@ async def create_batch_orders(
             status_url=_status_url(workflow_id),
         )
 
-    items = await asyncio.gather(*(start_one(order) for order in orders))
+    # Let every start finish before answering: a failure (Temporal unreachable) must not leave
+    # siblings running unobserved. Starts are idempotent, so the client can retry the batch.
+    outcomes = await asyncio.gather(*(start_one(order) for order in orders), return_exceptions=True)
+    items: list[BatchItem] = []
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+        items.append(outcome)
     counts = {
         outcome: sum(item.outcome == outcome for item in items)
         for outcome in ("started", "already_running", "already_exists")
@@ -382,7 +389,7 @@ async def create_batch_orders(
         started=counts["started"],
         already_running=counts["already_running"],
         already_exists=counts["already_exists"],
-        items=list(items),
+        items=items,
     )
     if body.already_exists:
         return JSONResponse(body.model_dump(mode="json"), status_code=207)
