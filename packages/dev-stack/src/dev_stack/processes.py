@@ -51,6 +51,7 @@ class LogPrinter:
         self._stream = stream or sys.stdout
         self._width = max(len(name) for name in names)
         self._colour = self._stream.isatty() and not os.environ.get("NO_COLOR")
+        self._closed = False
         self._codes = {
             name: self._COLOURS[index % len(self._COLOURS)] for index, name in enumerate(names)
         }
@@ -60,9 +61,16 @@ class LogPrinter:
         prefix = f"{name:<{self._width}} |"
         if self._colour:
             prefix = f"\033[{self._codes.get(name, 1)}m{prefix}\033[0m"
-        # One write per line keeps lines of concurrent services from interleaving mid-line.
-        self._stream.write(f"{prefix} {text}\n")
-        self._stream.flush()
+        if self._closed:
+            return
+        try:
+            # One write per line keeps lines of concurrent services from interleaving mid-line.
+            self._stream.write(f"{prefix} {text}\n")
+            self._stream.flush()
+        except (BrokenPipeError, ValueError):
+            # The reader went away (`uv run dev | head`): keep draining the children's pipes so
+            # they never block on a full one, and stop printing.
+            self._closed = True
 
 
 class ManagedProcess:

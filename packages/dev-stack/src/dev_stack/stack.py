@@ -13,7 +13,6 @@ import os
 import signal
 import time
 from collections.abc import Coroutine
-from dataclasses import dataclass
 from typing import Any
 
 from temporal_core.dev_server import dev_server_command, free_port
@@ -54,12 +53,6 @@ _REPEAT_SIGNAL_WINDOW = 1.0
 signals a moment apart are one request, not "stop now"."""
 
 
-@dataclass(frozen=True)
-class _Failure:
-    service: str
-    reason: str
-
-
 class Stack:
     """One run of the stack for a :class:`StackConfig`; :meth:`run` returns the exit status."""
 
@@ -72,7 +65,8 @@ class Stack:
         self._health_ports: dict[str, int] = {}
         self._stop_requested = asyncio.Event()
         self._force = asyncio.Event()
-        self._failure: _Failure | None = None
+        self._failure: str | None = None
+        """What went wrong, as a phrase: "worker-orders exited with code 1"."""
         self._last_signal: float | None = None
 
     def say(self, text: str) -> None:
@@ -106,7 +100,7 @@ class Stack:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(signum)
         if self._failure is not None:
-            self.say(f"stopped because {self._failure.service} {self._failure.reason}")
+            self.say(f"stopped because {self._failure}")
             return 1
         self.say("stopped; every process has exited")
         return 0
@@ -117,7 +111,7 @@ class Stack:
         except asyncio.CancelledError:
             return False
         except NotReadyError as error:
-            self._fail(_LAUNCHER, str(error), service="the stack")
+            self._fail(str(error))
             return False
         except ChildProcessError:
             # The death itself was recorded by _on_process_exit.
@@ -169,6 +163,8 @@ class Stack:
                 )
         else:
             await self._check_external_temporal()
+        # The workers and the API only need Temporal, not each other, so they start together;
+        # nothing is announced as ready until all of them are, so no request can beat them.
         self.say(f"Temporal is up on {config.temporal_url}; starting the workers and the API")
         waits: list[Coroutine[Any, Any, None]] = []
         for worker in WORKERS:
@@ -279,17 +275,14 @@ class Stack:
             return
         last = next((line for line in reversed(process.recent_output) if line.strip()), None)
         self._fail(
-            process.name,
-            describe_exit(process.returncode or 0),
+            f"{process.name} {describe_exit(process.returncode or 0)}",
             detail=f"last output of {process.name}: {last.strip()}" if last else None,
         )
 
-    def _fail(
-        self, name: str, reason: str, *, service: str | None = None, detail: str | None = None
-    ) -> None:
+    def _fail(self, what: str, *, detail: str | None = None) -> None:
         if self._failure is None:
-            self._failure = _Failure(service or name, reason)
-            self.say(f"{service or name} {reason}; stopping the rest")
+            self._failure = what
+            self.say(f"{what}; stopping the rest")
             if detail:
                 self.say(f"  {detail}")
         self._stop_requested.set()
