@@ -15,6 +15,9 @@ from temporal_core.dev_server import dev_server_command, free_port
 from tests.e2e.conftest import running_stack, stack_environment
 from tests.e2e.stack_process import ROOT, STACK_COMMAND, StackPorts, alive, children_of
 
+# Every test here runs `uv run dev` as a process, even those that expect it to give up at once.
+pytestmark = pytest.mark.e2e
+
 
 def run_dev(*options: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """`uv run dev` expected to give up at once; its whole output."""
@@ -59,7 +62,6 @@ def test_a_missing_temporal_cli_is_one_clear_line(tmp_path: Path) -> None:
     assert str(missing) in only_line(done)
 
 
-@pytest.mark.e2e
 def test_an_unreachable_temporal_address_is_one_clear_line(tmp_path: Path) -> None:
     address = f"127.0.0.1:{free_port()}"
     ports = StackPorts()
@@ -79,7 +81,6 @@ def test_an_unreachable_temporal_address_is_one_clear_line(tmp_path: Path) -> No
     assert f"cannot reach Temporal at {address}" in done.stdout
 
 
-@pytest.mark.e2e
 def test_a_dying_worker_is_named_and_everything_else_stops(tmp_path: Path) -> None:
     with running_stack(tmp_path) as stack:
         process = stack.process
@@ -125,7 +126,6 @@ def external_temporal() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
             server.wait()
 
 
-@pytest.mark.e2e
 def test_an_existing_server_is_used_and_sigterm_stops_only_the_stack(
     tmp_path: Path, external_temporal: tuple[str, subprocess.Popen[bytes]]
 ) -> None:
