@@ -67,9 +67,9 @@ class LogPrinter:
             # One write per line keeps lines of concurrent services from interleaving mid-line.
             self._stream.write(f"{prefix} {text}\n")
             self._stream.flush()
-        except (BrokenPipeError, ValueError):
-            # The reader went away (`uv run dev | head`): keep draining the children's pipes so
-            # they never block on a full one, and stop printing.
+        except (OSError, ValueError):
+            # The reader went away (`uv run dev | head`, a closed terminal): keep draining the
+            # children's pipes so they never block on a full one, and stop printing.
             self._closed = True
 
 

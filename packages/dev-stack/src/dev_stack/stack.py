@@ -48,6 +48,8 @@ _TEMPORAL_STOP_GRACE = 10.0
 _API_STOP_GRACE = 10.0
 _WORKER_DEFAULT_DRAIN = 30.0
 _STOP_SLACK = 10.0
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+"""Ctrl-C, a process manager's stop, and the terminal window closing: all stop cleanly."""
 _REPEAT_SIGNAL_WINDOW = 1.0
 """uv run passes a Ctrl-C on to its child that the child also got from the terminal: two
 signals a moment apart are one request, not "stop now"."""
@@ -81,7 +83,7 @@ class Stack:
         """
         self._preflight()
         loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in _STOP_SIGNALS:
             loop.add_signal_handler(signum, self._on_signal, signum)
         started = time.monotonic()
         try:
@@ -97,7 +99,7 @@ class Stack:
             stop_wait.cancel()
         finally:
             await self._stop_all()
-            for signum in (signal.SIGINT, signal.SIGTERM):
+            for signum in _STOP_SIGNALS:
                 loop.remove_signal_handler(signum)
         if self._failure is not None:
             self.say(f"stopped because {self._failure}")
@@ -203,7 +205,7 @@ class Stack:
         process = ManagedProcess(
             name,
             command,
-            env=self._environment(name),
+            env=self.environment_for(name),
             cwd=self.config.root,
             printer=self._printer,
             on_exit=self._on_process_exit,
@@ -234,7 +236,7 @@ class Stack:
         config = self.config
         return [str(serve_script()), "--host", config.api_host, "--port", str(config.api_port)]
 
-    def _environment(self, name: str) -> dict[str, str]:
+    def environment_for(self, name: str) -> dict[str, str]:
         """The child's environment: the user's, plus where Temporal is and what it serves.
 
         ``serve`` with ``SERVE_PACKAGE`` is exactly what ``uv run --package X serve`` runs (the
