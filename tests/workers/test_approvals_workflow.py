@@ -11,7 +11,8 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from worker_approvals.models import ApprovalInput, ApprovalOutput, Decision
 from worker_approvals.workflows import ApprovalWorkflow
-from workflow_replay import assert_replays
+
+from tests.workers.workflow_replay import assert_replays
 
 
 def a_request(**changes: object) -> ApprovalInput:

@@ -22,7 +22,8 @@ from worker_orders.models import (
     ReservationRequest,
 )
 from worker_orders.workflows import OrderWorkflow
-from workflow_replay import assert_replays
+
+from tests.workers.workflow_replay import assert_replays
 
 FAST_RETRY = TemporalSettings(
     activity_retry=RetrySettings(

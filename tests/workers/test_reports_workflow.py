@@ -16,7 +16,8 @@ from worker_reports import storage
 from worker_reports.models import ReportConfig
 from worker_reports.report_rows import report_row
 from worker_reports.workflows import ReportGenerationWorkflow
-from workflow_replay import assert_replays
+
+from tests.workers.workflow_replay import assert_replays
 
 
 async def test_csv_report_is_written_in_chunks_with_progress(

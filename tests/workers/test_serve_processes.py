@@ -17,10 +17,11 @@ from temporal_core.side_effects import SideEffectLog
 from temporal_core.testing import DevServerProcess
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from worker_processes import PYTHON, REPO, ServeProcess, wait_for_health, worker_env
 from worker_reports.models import ReportConfig
 from worker_reports.storage import chunk_path
 from worker_reports.workflows import ReportGenerationWorkflow
+
+from tests.workers.worker_processes import PYTHON, REPO, ServeProcess, wait_for_health, worker_env
 
 PACKAGES = {"worker-orders": "orders", "worker-approvals": "approvals", "worker-reports": "reports"}
 
