@@ -51,10 +51,18 @@ def processes() -> Iterator[list[ServeProcess]]:
         process.kill()
 
 
-def test_unknown_queue_exits_2_and_lists_the_known_ones(tmp_path: Path) -> None:
-    # Started outside the workspace, so no package is implied and every queue is known.
+@pytest.mark.parametrize(
+    "command",
+    [
+        [str(Path(PYTHON).parent / "serve")],
+        # The usage guide's spelling, with the sub-command word.
+        [PYTHON, "-m", "worker_orders", "serve"],
+    ],
+)
+def test_unknown_queue_exits_2_and_lists_the_known_ones(command: list[str], tmp_path: Path) -> None:
+    # Started outside the workspace, so no package is implied by the directory.
     result = subprocess.run(
-        [str(Path(PYTHON).parent / "serve"), "--queue", "nope"],
+        [*command, "--queue", "nope"],
         cwd=tmp_path,
         env=worker_env("127.0.0.1:1", tmp_path),
         capture_output=True,
