@@ -219,6 +219,30 @@ async def test_second_signal_exits_at_once(
 
 
 @pytest.mark.e2e
+async def test_an_activity_outlasting_the_drain_timeout_is_cancelled_and_exit_is_0(
+    dev_server: DevServerProcess,
+    client: Client,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    processes: list[ServeProcess],
+) -> None:
+    monkeypatch.setenv("REPORTS_DIR", str(tmp_path / "reports"))
+    env = worker_env(dev_server.address, tmp_path, REPORTS_ROW_DELAY_SECONDS="5")
+    worker = ServeProcess([PYTHON, "-m", "worker_reports", "--drain-timeout", "0.5"], env=env)
+    processes.append(worker)
+    await worker.wait_for_output("serving task queues reports")
+    report_id = await _start_report(client, rows=10, chunk_size=10)
+    await _wait_for_rows(chunk_path(report_id, 0, partial=True), 0, worker)
+
+    worker.send(signal.SIGTERM)
+
+    assert await worker.wait_exit() == 0, worker.output
+    assert "attempt 1) cancelled" in worker.output
+    assert "did not complete before the drain timeout" in worker.output
+    await ReportGenerationWorkflow.get_handle(client, report_id).terminate("test over")
+
+
+@pytest.mark.e2e
 async def test_killed_report_worker_resumes_without_redoing_chunks(
     dev_server: DevServerProcess,
     client: Client,
