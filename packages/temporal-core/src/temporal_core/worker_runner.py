@@ -183,30 +183,26 @@ class WorkerRunner:
         return exit_code
 
     async def _drain(self, runs: dict[asyncio.Task[None], str]) -> None:
+        """Shut every worker down, logging what was in flight and how it ended."""
         in_flight = self._tracker.in_flight()
         reason = signal.Signals(self._stop_signal).name if self._stop_signal else "worker failure"
         for queue in self.options.queues:
             queue_runs = [run for run in in_flight if run.task_queue == queue]
             logger.info(
-                "%s: draining queue %s: polling stopped, waiting up to %ss for %d in-flight "
-                "activit%s%s",
+                "%s: draining queue %s: polling stopped, waiting up to %ss for %s%s",
                 reason,
                 queue,
                 _seconds(self.drain_timeout(queue)),
-                len(queue_runs),
-                "y" if len(queue_runs) == 1 else "ies",
+                _in_flight(len(queue_runs)),
                 (": " + "; ".join(run.describe() for run in queue_runs)) if queue_runs else "",
             )
         started = time.monotonic()
         await asyncio.gather(
             *(worker.shutdown() for worker in self._workers.values()), return_exceptions=True
         )
-        # Collect the run tasks so a worker error during shutdown is logged, not lost.
-        for task, queue in runs.items():
-            with contextlib.suppress(asyncio.CancelledError):
-                error = await asyncio.gather(task, return_exceptions=True)
-                if error and isinstance(error[0], BaseException):
-                    logger.debug("worker for queue %s ended with %r", queue, error[0])
+        # Await the run tasks as well so no exception is left unretrieved (failures that ended a
+        # run early were logged by the caller).
+        await asyncio.gather(*runs, return_exceptions=True)
         self._log_drained(in_flight, time.monotonic() - started)
 
     def _log_drained(self, in_flight: list[ActivityRun], elapsed: float) -> None:
@@ -219,10 +215,9 @@ class WorkerRunner:
         unfinished = [run for run in in_flight if outcomes[run.key] != "completed"]
         if unfinished:
             logger.warning(
-                "%d activit%s did not complete before the drain timeout; Temporal retries "
-                "them on another worker",
-                len(unfinished),
-                "y" if len(unfinished) == 1 else "ies",
+                "%s did not complete before the drain timeout; Temporal retries them on "
+                "another worker",
+                _in_flight(len(unfinished)),
             )
 
     # Signals ----------------------------------------------------------------------------------
@@ -242,10 +237,7 @@ class WorkerRunner:
         if self._stop.is_set():
             running = self._tracker.in_flight()
             logger.warning(
-                "%s again: exiting now without waiting for %d in-flight activit%s",
-                name,
-                len(running),
-                "y" if len(running) == 1 else "ies",
+                "%s again: exiting now without waiting for %s", name, _in_flight(len(running))
             )
             _flush_logs()
             self._exit_now(128 + signum)
@@ -289,6 +281,10 @@ class WorkerRunner:
             "queues": queues,
         }
         return HealthReport(healthy=healthy, detail=detail)
+
+
+def _in_flight(count: int) -> str:
+    return f"{count} in-flight activit{'y' if count == 1 else 'ies'}"
 
 
 def _seconds(value: timedelta) -> str:
