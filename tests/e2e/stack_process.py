@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dev_stack.stack import READY_MARKER
+from dev_stack.stack import READY_MARKER, READY_SUMMARY_END
 from temporal_core.dev_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -168,8 +168,9 @@ class StackProcess:
         return self._reader is not None and self._reader.is_alive()
 
     def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
-        """Block until the stack prints its ready message, then record its processes."""
+        """Block until the stack has printed its whole ready message; record its processes."""
         self.wait_for(lambda line: READY_MARKER in line, timeout=timeout)
+        self.wait_for(lambda line: line.endswith(READY_SUMMARY_END), timeout=timeout)
         self.started_pids = children_of(self.process.pid)
 
     def tail(self, count: int = 60) -> str:

@@ -164,10 +164,10 @@ def test_one_trace_links_the_http_request_to_the_workflow_and_its_activities(
         "RunActivity:confirm_order",
     }
     # The worker's log lines carry the trace id, so logs and traces find each other.
-    assert any(
-        line.startswith("worker-orders") and f"trace_id={http.trace_id}" in line
-        for line in stack.process.output.splitlines()
-    ), stack.process.tail()
+    stack.process.wait_for(
+        lambda line: line.startswith("worker-orders") and f"trace_id={http.trace_id}" in line,
+        timeout=SPAN_WAIT,
+    )
 
 
 def test_a_failing_activity_is_recorded_as_an_error_span(

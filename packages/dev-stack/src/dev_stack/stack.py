@@ -30,10 +30,13 @@ from dev_stack.config import (
 from dev_stack.processes import LogPrinter, ManagedProcess, describe_exit
 from dev_stack.readiness import NotReadyError, http_ok, temporal_healthy, wait_until
 
-__all__ = ["READY_MARKER", "SAMPLE_ORDER", "Stack", "health_port_option"]
+__all__ = ["READY_MARKER", "READY_SUMMARY_END", "SAMPLE_ORDER", "Stack", "health_port_option"]
 
 READY_MARKER = "stack ready"
 """Printed (after the ``dev |`` prefix) once every part is healthy; scripts may wait for it."""
+
+READY_SUMMARY_END = "Press Ctrl-C to stop everything."
+"""The last line of the ready summary that follows :data:`READY_MARKER`."""
 
 SAMPLE_ORDER = (
     '{"order_id": "A-1001", "customer_email": "ada@example.com", "amount": 42.5, '
@@ -350,7 +353,7 @@ class Stack:
         self.say(f"  curl -s -X POST {api}/orders -H 'Content-Type: application/json' \\")
         self.say(f"    -d '{SAMPLE_ORDER}'")
         self.say(f"  curl -s '{api}/orders/order-A-1001/result?wait=10'")
-        self.say("Press Ctrl-C to stop everything.")
+        self.say(READY_SUMMARY_END)
 
 
 def health_port_option(worker: str) -> str:
