@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import Header, Path
+from fastapi import Header, Path, Query
 from pydantic import BaseModel, Field, StringConstraints
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "BusinessKey",
     "IdempotencyKeyHeader",
     "SignalSent",
+    "WaitQuery",
     "WorkflowIdPath",
     "WorkflowRunning",
     "WorkflowStarted",
@@ -59,6 +60,17 @@ IdempotencyKeyHeader = Annotated[
     ),
 ]
 """The optional ``Idempotency-Key`` request header."""
+
+WaitQuery = Annotated[
+    float | None,
+    Query(
+        ge=0,
+        allow_inf_nan=False,
+        description="Seconds to wait for the result, up to the server's maximum "
+        "(API_MAX_WAIT_SECONDS); 0 answers at once. Still running then: 202.",
+    ),
+]
+"""The ``?wait`` query parameter of routes that wait for a workflow's result."""
 
 WorkflowStatusName = Literal[
     "scheduled",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from worker_approvals.workflows import ApprovalWorkflow
 
@@ -13,6 +13,7 @@ from api.models.approvals import ApprovalRequest, ApprovalResult, ApprovalStatus
 from api.models.common import (
     IdempotencyKeyHeader,
     SignalSent,
+    WaitQuery,
     WorkflowIdPath,
     WorkflowRunning,
     WorkflowStarted,
@@ -158,9 +159,7 @@ async def get_approval_result(
     workflow_id: WorkflowIdPath,
     client: TemporalClientDep,
     settings: ApiSettingsDep,
-    wait: Annotated[
-        float | None, Query(ge=0, allow_inf_nan=False, description="Seconds to wait.")
-    ] = None,
+    wait: WaitQuery = None,
 ) -> ApprovalResult | JSONResponse:
     """Approved, rejected or expired once decided; 202 while still pending."""
     answer = await WorkflowCalls(client, settings).wait_for_result(

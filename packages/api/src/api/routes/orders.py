@@ -21,6 +21,7 @@ from api.deps import ApiSettingsDep, TemporalClientDep
 from api.models.common import (
     IdempotencyKeyHeader,
     SignalSent,
+    WaitQuery,
     WorkflowIdPath,
     WorkflowRunning,
     WorkflowStarted,
@@ -42,16 +43,6 @@ from api.workflow_calls import ACTIVE_STATUSES, Finished, WorkflowCalls, status_
 __all__ = ["order_workflow_id", "router"]
 
 router = APIRouter(prefix="/orders", tags=["orders"])
-
-WaitQuery = Annotated[
-    float | None,
-    Query(
-        ge=0,
-        allow_inf_nan=False,
-        description="Seconds to wait for the result (bounded by the server's maximum); "
-        "0 answers at once.",
-    ),
-]
 
 _STILL_RUNNING = "Still running when the wait ran out; poll `result_url`."
 
