@@ -28,6 +28,7 @@ QUEUES = ("orders", "approvals", "reports")
 class ApiStack:
     """A served app, the HTTP client that talks to it, and the Temporal client behind it."""
 
+    app: FastAPI
     base_url: str
     http: httpx.AsyncClient
     temporal: Client
@@ -98,7 +99,7 @@ async def api_stack(
                 await stack.enter_async_context(worker)
             base_url = await stack.enter_async_context(serve(app))
             http = await stack.enter_async_context(httpx.AsyncClient(base_url=base_url, timeout=60))
-            yield ApiStack(base_url, http, client, task_queues, reports_dir)
+            yield ApiStack(app, base_url, http, client, task_queues, reports_dir)
 
 
 def order(**overrides: Any) -> dict[str, Any]:

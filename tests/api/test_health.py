@@ -8,10 +8,10 @@ import httpx
 import pytest
 from api.main import create_app
 from api.settings import ApiSettings
-from temporal_core import TemporalSettings
+from temporal_core import TemporalClientService, TemporalSettings
 from temporal_core.testing import DevServerProcess
 
-from tests.api.support import ApiStack, order, poll, serve
+from tests.api.support import ApiStack, order, poll, serve, temporal_settings_for
 from tests.api.test_orders import assert_problem
 
 # The functional bound from the issue: /health answers within 3 s even with Temporal down.
@@ -32,6 +32,17 @@ async def test_health_is_200_when_temporal_answers(stack: ApiStack) -> None:
     }
     live = await stack.http.get("/health/live")
     assert (live.status_code, live.json()) == (200, {"status": "alive"})
+
+
+async def test_lifespan_shares_one_service_and_closes_it(stack: ApiStack) -> None:
+    service = TemporalClientService(temporal_settings_for(stack.temporal))
+    app = create_app(ApiSettings(), temporal_service=service)
+    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=10) as http:
+        assert not service.is_connected  # lazy: starting the API connects nothing
+        assert (await http.get("/health")).status_code == 200
+        assert service.is_connected
+        assert app.state.app_dependencies.temporal_service is service
+    assert not service.is_connected
 
 
 async def test_disabled_temporal_is_degraded_and_starts_are_503() -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from api.deps import get_api_settings
+from api.settings import ApiSettings
 
-from tests.api.support import order
+from tests.api.support import ApiStack, order
 from tests.api.test_orders import assert_problem
 
 
@@ -86,3 +88,16 @@ async def test_idempotency_key_is_validated(http: httpx.AsyncClient) -> None:
 async def test_unknown_route_and_method_use_the_problem_shape(http: httpx.AsyncClient) -> None:
     assert_problem(await http.get("/nowhere"), 404, "not-found")
     assert_problem(await http.delete("/orders"), 405, "method-not-allowed")
+
+
+async def test_limits_come_from_settings_and_can_be_overridden(stack: ApiStack) -> None:
+    served: ApiSettings = stack.app.state.app_dependencies.settings
+    tight = served.model_copy(update={"max_batch_size": 2, "max_wait_seconds": 1.0})
+    stack.app.dependency_overrides[get_api_settings] = lambda: tight
+    try:
+        batch = await stack.http.post("/orders/batch", json=[order() for _ in range(3)])
+        assert "at most 2 orders" in assert_problem(batch, 422, "validation")["detail"]
+        wait = await stack.http.get("/orders/order-x/result", params={"wait": 5})
+        assert assert_problem(wait, 422, "validation")["errors"][0]["field"] == "query.wait"
+    finally:
+        stack.app.dependency_overrides.clear()
