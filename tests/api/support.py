@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ class ApiStack:
 
 
 @contextlib.asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[str]:
+async def serve(app: FastAPI) -> AsyncGenerator[str]:
     """Run ``app`` (lifespan included) under uvicorn on a free loopback port until exit."""
     port = free_port()
     config = uvicorn.Config(
@@ -58,7 +58,7 @@ async def serve(app: FastAPI) -> AsyncIterator[str]:
 
 
 @contextlib.contextmanager
-def environment(values: Mapping[str, str]) -> Iterator[None]:
+def environment(values: Mapping[str, str]) -> Generator[None]:
     """Set environment variables for the duration (workers read some at call time)."""
     saved = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
@@ -80,7 +80,7 @@ def temporal_settings_for(client: Client, **values: Any) -> TemporalSettings:
 @contextlib.asynccontextmanager
 async def api_stack(
     client: Client, data_dir: Path, *, queues: tuple[str, ...] = QUEUES, **settings: Any
-) -> AsyncIterator[ApiStack]:
+) -> AsyncGenerator[ApiStack]:
     """Workers for ``queues`` on fresh task queues, and the app routed to them, over HTTP."""
     suffix = uuid.uuid4().hex[:10]
     task_queues = {queue: f"{queue}-{suffix}" for queue in QUEUES}
@@ -127,7 +127,7 @@ async def poll(
     http: httpx.AsyncClient,
     url: str,
     *,
-    until: Any,
+    until: Callable[[httpx.Response], bool],
     timeout: float = 30.0,
     interval: float = 0.1,
 ) -> httpx.Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -97,7 +98,7 @@ async def assert_unavailable(http: httpx.AsyncClient) -> None:
 async def test_api_survives_temporal_outage_without_restart(
     stopped_server: DevServerProcess,
 ) -> None:
-    settings = TemporalSettings(url=stopped_server.address, connect_timeout=2)
+    settings = TemporalSettings(url=stopped_server.address, connect_timeout=timedelta(seconds=2))
     app = create_app(ApiSettings(), temporal_settings=settings)
     async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
         # Started while Temporal is down: the API is up, degraded, and says so.
