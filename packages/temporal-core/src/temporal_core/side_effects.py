@@ -22,6 +22,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
+import time
 from collections.abc import Generator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -71,17 +73,11 @@ class SideEffectLog:
     def __init__(self, path: Path | str) -> None:
         """Remember ``path``; the file and its folder are created on first write or read."""
         self.path = Path(path)
-        self._ready = False
 
     @contextmanager
     def _connect(self) -> Generator[sqlite3.Connection]:
-        if not self._ready:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        _initialise(self.path)
         with closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as connection:
-            if not self._ready:
-                connection.execute("PRAGMA journal_mode=WAL")
-                connection.executescript(_SCHEMA)
-                self._ready = True
             yield connection
 
     def record_once(
@@ -159,6 +155,35 @@ class SideEffectLog:
             payload=json.loads(text),
             recorded_at=recorded_at,
         )
+
+
+_initialised: set[Path] = set()
+_initialising = threading.Lock()
+_INIT_ATTEMPTS = 100
+
+
+def _initialise(path: Path) -> None:
+    """Create the folder, the WAL journal and the table once per file and process."""
+    key = path.resolve()
+    if key in _initialised:
+        return
+    with _initialising:
+        if key in _initialised:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for attempt in range(_INIT_ATTEMPTS):
+            try:
+                with closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as connection:
+                    connection.execute("PRAGMA journal_mode=WAL")
+                    connection.executescript(_SCHEMA)
+                break
+            except sqlite3.OperationalError as error:
+                # Switching to WAL needs a moment alone with the file and SQLite does not wait
+                # for it, so another process opening the file at the same time means "try again".
+                if "locked" not in str(error) or attempt == _INIT_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05)
+        _initialised.add(key)
 
 
 def _effect(row: tuple[Any, ...]) -> SideEffect:
