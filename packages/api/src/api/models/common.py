@@ -10,11 +10,13 @@ from pydantic import BaseModel, Field, StringConstraints
 __all__ = [
     "BUSINESS_KEY_PATTERN",
     "WORKFLOW_ID_PATTERN",
+    "ApprovalIdPath",
     "BusinessKey",
     "IdempotencyKeyHeader",
+    "OrderIdPath",
+    "ReportIdPath",
     "SignalSent",
     "WaitQuery",
-    "WorkflowIdPath",
     "WorkflowRunning",
     "WorkflowStarted",
     "WorkflowStatusName",
@@ -33,17 +35,31 @@ BusinessKey = Annotated[
 ]
 """A client-chosen id (order id, request id): 1-64 of ``A-Z a-z 0-9 _ . : -``."""
 
-WorkflowIdPath = Annotated[
-    str,
-    Path(
+
+def _workflow_id_path(example: str, description: str) -> Any:
+    return Path(
         pattern=WORKFLOW_ID_PATTERN,
         min_length=1,
         max_length=WORKFLOW_ID_MAX,
-        description="The workflow id a start endpoint returned.",
-        examples=["order-A-1001"],
-    ),
+        description=description,
+        examples=[example],
+    )
+
+
+OrderIdPath = Annotated[
+    str, _workflow_id_path("order-A-1001", "The workflow id `POST /orders` returned.")
 ]
-"""The ``{workflow_id}`` path parameter."""
+"""``{workflow_id}`` of an order route."""
+
+ApprovalIdPath = Annotated[
+    str, _workflow_id_path("approval-PR-42", "The workflow id `POST /approvals` returned.")
+]
+"""``{workflow_id}`` of an approval route."""
+
+ReportIdPath = Annotated[
+    str, _workflow_id_path("report-nightly-1", "The `report_id` `POST /reports/generate` returned.")
+]
+"""``{report_id}`` of a report route."""
 
 IdempotencyKeyHeader = Annotated[
     str | None,

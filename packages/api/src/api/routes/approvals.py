@@ -11,10 +11,10 @@ from worker_approvals.workflows import ApprovalWorkflow
 from api.deps import ApiSettingsDep, TemporalClientDep
 from api.models.approvals import ApprovalRequest, ApprovalResult, ApprovalStatus, DecisionBody
 from api.models.common import (
+    ApprovalIdPath,
     IdempotencyKeyHeader,
     SignalSent,
     WaitQuery,
-    WorkflowIdPath,
     WorkflowRunning,
     WorkflowStarted,
 )
@@ -100,7 +100,7 @@ async def _decide(
     summary="Approve a pending request",
 )
 async def approve(
-    workflow_id: WorkflowIdPath,
+    workflow_id: ApprovalIdPath,
     body: DecisionBody,
     client: TemporalClientDep,
     settings: ApiSettingsDep,
@@ -117,7 +117,7 @@ async def approve(
     summary="Reject a pending request",
 )
 async def reject(
-    workflow_id: WorkflowIdPath,
+    workflow_id: ApprovalIdPath,
     body: DecisionBody,
     client: TemporalClientDep,
     settings: ApiSettingsDep,
@@ -133,7 +133,7 @@ async def reject(
     summary="Status of an approval",
 )
 async def get_approval_status(
-    workflow_id: WorkflowIdPath, client: TemporalClientDep, settings: ApiSettingsDep
+    workflow_id: ApprovalIdPath, client: TemporalClientDep, settings: ApiSettingsDep
 ) -> ApprovalStatus:
     """Pending approvals answer with their ``state`` query; decided ones with their status."""
     calls = WorkflowCalls(client, settings)
@@ -156,7 +156,7 @@ async def get_approval_status(
     summary="Outcome of an approval (bounded wait)",
 )
 async def get_approval_result(
-    workflow_id: WorkflowIdPath,
+    workflow_id: ApprovalIdPath,
     client: TemporalClientDep,
     settings: ApiSettingsDep,
     wait: WaitQuery = None,

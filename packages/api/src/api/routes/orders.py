@@ -20,9 +20,9 @@ from worker_orders.workflows import OrderWorkflow
 from api.deps import ApiSettingsDep, TemporalClientDep
 from api.models.common import (
     IdempotencyKeyHeader,
+    OrderIdPath,
     SignalSent,
     WaitQuery,
-    WorkflowIdPath,
     WorkflowRunning,
     WorkflowStarted,
 )
@@ -394,7 +394,7 @@ async def create_batch_orders(
     summary="Status of an order workflow",
 )
 async def get_order_status(
-    workflow_id: WorkflowIdPath, client: TemporalClientDep, settings: ApiSettingsDep
+    workflow_id: OrderIdPath, client: TemporalClientDep, settings: ApiSettingsDep
 ) -> OrderStatus:
     """Pattern 4: the ``state`` query while it runs; the final status once it has finished."""
     calls = WorkflowCalls(client, settings)
@@ -415,7 +415,7 @@ async def get_order_status(
     summary="Ask an order workflow to cancel",
 )
 async def cancel_order(
-    workflow_id: WorkflowIdPath,
+    workflow_id: OrderIdPath,
     body: CancelBody,
     client: TemporalClientDep,
     settings: ApiSettingsDep,
@@ -447,7 +447,7 @@ async def cancel_order(
     summary="Result of an order workflow (bounded wait)",
 )
 async def get_order_result(
-    workflow_id: WorkflowIdPath,
+    workflow_id: OrderIdPath,
     client: TemporalClientDep,
     settings: ApiSettingsDep,
     wait: WaitQuery = None,

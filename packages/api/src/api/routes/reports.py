@@ -12,7 +12,7 @@ from worker_reports.models import ReportOutput
 from worker_reports.workflows import ReportGenerationWorkflow
 
 from api.deps import ApiSettingsDep, TemporalClientDep
-from api.models.common import IdempotencyKeyHeader, WorkflowIdPath
+from api.models.common import IdempotencyKeyHeader, ReportIdPath
 from api.models.reports import ReportRequest, ReportStarted, ReportStatus
 from api.problems import ReportFileMissing, ReportNotReady, problem_responses
 from api.workflow_calls import ACTIVE_STATUSES, Finished, WorkflowCalls, status_name
@@ -88,7 +88,7 @@ async def generate_report(
     summary="Progress of a report",
 )
 async def get_report_status(
-    report_id: WorkflowIdPath, client: TemporalClientDep, settings: ApiSettingsDep
+    report_id: ReportIdPath, client: TemporalClientDep, settings: ApiSettingsDep
 ) -> ReportStatus:
     """``progress`` (0-100) while generating; the file's details once completed."""
     calls = WorkflowCalls(client, settings)
@@ -131,7 +131,7 @@ async def get_report_status(
     summary="Download a finished report",
 )
 async def download_report(
-    report_id: WorkflowIdPath, client: TemporalClientDep, settings: ApiSettingsDep
+    report_id: ReportIdPath, client: TemporalClientDep, settings: ApiSettingsDep
 ) -> FileResponse:
     """The file once the report completed; 409 while it is still being generated."""
     calls = WorkflowCalls(client, settings)
