@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from temporal_core.settings import RetrySettings, TemporalSettings
 
 ROOT = Path(__file__).resolve().parents[1]
