@@ -94,3 +94,9 @@ def test_services_get_the_stack_settings_and_keep_their_own_names(
     assert env["REPORTS_DIR"] == str(tmp_path / "reports")
     assert env["SIDE_EFFECTS_DB"] == str(tmp_path / "side_effects.sqlite3")
     assert env["PYTHONUNBUFFERED"] == "1"
+
+
+async def test_one_port_for_two_parts_is_refused_before_anything_starts() -> None:
+    clash = config("--api-port", "17010", "--orders-health-port", "17010")
+    with pytest.raises(StackError, match="port 17010 is given to both"):
+        await Stack(clash).run()

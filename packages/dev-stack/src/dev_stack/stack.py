@@ -136,13 +136,14 @@ class Stack:
             ports["Temporal gRPC, --temporal-port"] = config.temporal_port
             if config.ui_port is not None:
                 ports["Temporal Web UI, --ui-port"] = config.ui_port
-        ports["API, --api-port"] = config.api_port
         for worker in WORKERS:
-            port = config.worker_health_ports.get(worker, 0)
-            ports[f"{worker} health, {health_port_option(worker)}"] = port
+            if worker in config.worker_health_ports:
+                label = f"{worker} health, {health_port_option(worker)}"
+                ports[label] = config.worker_health_ports[worker]
+        api_label = "API, --api-port"
+        _refuse_shared_ports({**ports, api_label: config.api_port})
         check_ports_free(ports)
-        if len({port for port in ports.values() if port}) != len([p for p in ports.values() if p]):
-            raise StackError(f"two parts of the stack were given the same port: {ports}")
+        check_ports_free({api_label: config.api_port}, host=config.api_host)
         for worker in WORKERS:
             self._health_ports[worker] = config.worker_health_ports.get(worker) or free_port()
         config.data_dir.mkdir(parents=True, exist_ok=True)
@@ -178,7 +179,7 @@ class Stack:
             waits.append(self._wait_healthy(process, url))
         api = await self._start(_API, self._api_command())
         waits.append(self._wait_healthy(api, f"{config.api_base_url}/health"))
-        await asyncio.gather(*waits)
+        await _all_of(waits)
 
     async def _wait_healthy(self, process: ManagedProcess, url: str) -> None:
         await wait_until(
@@ -354,6 +355,28 @@ class Stack:
         self.say(f"    -d '{SAMPLE_ORDER}'")
         self.say(f"  curl -s '{api}/orders/order-A-1001/result?wait=10'")
         self.say(READY_SUMMARY_END)
+
+
+async def _all_of(waits: list[Coroutine[Any, Any, None]]) -> None:
+    """Run ``waits`` together; the first failure cancels the others and is raised."""
+    tasks = [asyncio.create_task(wait) for wait in waits]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when="FIRST_EXCEPTION")
+    finally:
+        for task in tasks:
+            task.cancel()
+    for task in done:
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            raise error
+
+
+def _refuse_shared_ports(ports: dict[str, int]) -> None:
+    owners: dict[int, str] = {}
+    for label, port in ports.items():
+        if port in owners:
+            raise StackError(f"port {port} is given to both {owners[port]} and {label}")
+        owners[port] = label
 
 
 def health_port_option(worker: str) -> str:
