@@ -168,7 +168,8 @@ class ManagedProcess:
             with contextlib.suppress(ProcessLookupError):
                 process.send_signal(signal.SIGTERM)
             if not await self._ended_within(grace, force):
-                self._printer.line(self.name, f"still running after {grace:g}s; killing it")
+                why = "asked to stop now" if force and force.is_set() else f"after {grace:g}s"
+                self._printer.line(self.name, f"still running ({why}); killing it")
         self._kill_group(process.pid)
         await self.wait()
 
