@@ -7,14 +7,18 @@ naming the variable instead of a traceback from a worker process.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 from collections.abc import Sequence
 from enum import StrEnum
+from types import FrameType
 from typing import Annotated
 
 import typer
 from temporal_core import SettingsError, TemporalSettings
 from temporal_core.log_setup import configure_logging
+from temporal_core.process_exit import exit_process
 
 __all__ = ["main"]
 
@@ -38,7 +42,13 @@ class LogFormat(StrEnum):
     JSON = "json"
 
 
-cli = typer.Typer(add_completion=False, help="Run the HTTP API.")
+# Plain (not rich) help and errors, like the workers': they end up in container logs.
+cli = typer.Typer(
+    add_completion=False,
+    help="Run the HTTP API.",
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
 
 
 @cli.command()
@@ -79,16 +89,31 @@ def serve(
 
     import uvicorn
 
-    uvicorn.run(
-        "api.main:app",
-        host=host,
-        port=port,
-        workers=workers,
-        reload=reload,
-        log_level=log_level.value.lower(),
-        log_config=None,  # keep configure_logging's handler instead of uvicorn's own
-        proxy_headers=True,
-    )
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT and then raises the same signal again, so
+    # with the default handlers a clean stop would end as "killed by SIGTERM" (143). With these
+    # handlers the repeated signal ends the run with status 0, as the worker services do.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _stop_requested)
+    with contextlib.suppress(_Stopped):
+        uvicorn.run(
+            "api.main:app",
+            host=host,
+            port=port,
+            workers=workers,
+            reload=reload,
+            log_level=log_level.value.lower(),
+            log_config=None,  # keep configure_logging's handler instead of uvicorn's own
+            proxy_headers=True,
+        )
+    exit_process(0)
+
+
+class _Stopped(Exception):
+    """Raised by the signal handler uvicorn hands a stop signal back to after shutting down."""
+
+
+def _stop_requested(signum: int, frame: FrameType | None) -> None:
+    raise _Stopped(signum)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+
+from temporal_core.process_exit import exit_process
 
 from dev_stack.config import LOOPBACK, WORKERS, StackConfig, StackError, find_workspace_root
 from dev_stack.stack import Stack, health_port_option
@@ -156,14 +155,4 @@ def main(argv: Sequence[str] | None = None) -> None:
     except KeyboardInterrupt:
         # Ctrl-C before the signal handlers were in place: nothing was started yet.
         status = 130
-    _exit(status)
-
-
-def _exit(status: int) -> NoReturn:
-    # The readiness probes used a temporalio client, whose Rust runtime threads can abort
-    # CPython's finalisation ("PyGILState_Release", exit 134) and hide the real status from
-    # scripts and tests. Every child has been reaped by now: flush and leave directly.
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
-    os._exit(status)
+    exit_process(status)

@@ -12,18 +12,17 @@ Exit codes: 0 after a clean stop (including a drain), 1 when a worker fails, 2 f
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
 import logging
 import os
-import sys
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
 from temporal_core.log_setup import configure_logging
+from temporal_core.process_exit import exit_process
 from temporal_core.registry import RegistryError, WorkerPackage, registered_queues, registry
 from temporal_core.settings import SettingsError, TemporalSettings
 from temporal_core.worker_runner import EXIT_FAILURE, RunnerOptions, WorkerRunner
@@ -186,7 +185,7 @@ def serve(
         metrics_host=metrics_host,
         metrics_port=metrics_port,
     )
-    _exit(_run(options, settings))
+    exit_process(_run(options, settings))
 
 
 def _run(options: RunnerOptions, settings: TemporalSettings) -> int:
@@ -195,23 +194,6 @@ def _run(options: RunnerOptions, settings: TemporalSettings) -> int:
     except Exception:
         logger.exception("worker process failed")
         return EXIT_FAILURE
-
-
-def _exit(code: int) -> NoReturn:
-    # A process that used a temporalio client can crash in interpreter finalisation
-    # ("PyGILState_Release", exit 134), which would hide the real exit code from supervisors and
-    # tests. Everything is already shut down here, so flush what is buffered and leave directly.
-    with contextlib.suppress(Exception):
-        from opentelemetry import trace
-
-        shutdown = getattr(trace.get_tracer_provider(), "shutdown", None)
-        if callable(shutdown):
-            shutdown()
-    logging.shutdown()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
-    os._exit(code)
 
 
 def main(argv: Sequence[str], *, package: str | None) -> None:
