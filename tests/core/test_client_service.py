@@ -38,13 +38,27 @@ async def test_health_check_is_false_within_its_bound_with_no_server() -> None:
     assert time.monotonic() - started < 1.0 + 0.5
 
 
+class CountingService(TemporalClientService):
+    """The real service, counting how often it opens a connection to the server."""
+
+    connects = 0
+
+    async def _connect(self) -> Client:
+        self.connects += 1
+        await asyncio.sleep(0.05)  # widen the window in which concurrent callers could race
+        return await super()._connect()
+
+
 async def test_concurrent_first_calls_share_one_connection(
     temporal_env: WorkflowEnvironment,
 ) -> None:
-    service = service_for(temporal_env)
+    target = temporal_env.client.service_client.config.target_host
+    service = CountingService(TemporalSettings(url=target))
     clients = await asyncio.gather(*(service.get_client() for _ in range(25)))
+    assert service.connects == 1
     assert all(client is clients[0] for client in clients)
     assert await service.get_client() is clients[0]
+    assert service.connects == 1
 
 
 async def test_disabled_service_raises_its_own_error() -> None:
