@@ -14,6 +14,7 @@ from temporal_core import (
 )
 from temporal_core.dev_server import free_port
 from temporal_core.testing import DevServerProcess
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 
