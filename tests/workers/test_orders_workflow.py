@@ -8,10 +8,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from temporal_core import CancelRequest, TemporalSettings, build_worker, registry
 from temporal_core.settings import RetrySettings
 from temporal_core.side_effects import SideEffectLog
 from temporalio import activity
+from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
+from temporalio.exceptions import ApplicationError, CancelledError
 from temporalio.testing import WorkflowEnvironment
 from worker_orders.activities import charge_payment, reserve_inventory
 from worker_orders.models import (
@@ -130,6 +133,49 @@ async def test_cancel_after_payment_refunds_the_charge(
     assert refund.payload["transaction_id"] == charge.payload["transaction_id"]
     assert state["refunded"] is True
     assert state["cancel_reason"] == "customer changed mind"
+
+
+async def test_temporal_cancellation_after_payment_refunds_the_charge(
+    time_skipping_env: WorkflowEnvironment, task_queue: str, side_effects: SideEffectLog
+) -> None:
+    client = time_skipping_env.client
+    order = an_order()
+    reserving = asyncio.Event()
+    release = asyncio.Event()
+
+    # Holds the order inside its second step, which then never takes effect.
+    @activity.defn(name="reserve_inventory")
+    async def held_reserve(request: ReservationRequest) -> Reservation:
+        reserving.set()
+        await release.wait()
+        raise ApplicationError("never reserved", non_retryable=True)
+
+    worker = build_worker(
+        client,
+        "orders",
+        task_queue=task_queue,
+        activities=replace_activity(reserve_inventory, held_reserve),
+    )
+    async with worker:
+        handle = await OrderWorkflow.start_workflow(
+            client, input=order, id=f"order-{order.order_id}", task_queue=task_queue
+        )
+        await asyncio.wait_for(reserving.wait(), timeout=30)
+        await handle.cancel()  # as the Web UI's Cancel button or `temporal workflow cancel` do
+        with pytest.raises(WorkflowFailureError) as failure:
+            await handle.result()
+        release.set()
+        state = await handle.query(OrderWorkflow.state)
+    await assert_replays(handle, OrderWorkflow)
+
+    assert isinstance(failure.value.cause, CancelledError)
+    assert (await handle.describe()).status == WorkflowExecutionStatus.CANCELED
+    charged_then_refunded = kinds(side_effects, order.order_id)
+    assert charged_then_refunded[0] == "payment.charge"
+    assert charged_then_refunded[-1] == "payment.refund"
+    assert "inventory.reserve" not in charged_then_refunded
+    assert state["status"] == "cancelled"
+    assert state["refunded"] is True
 
 
 async def test_charge_failing_twice_after_charging_still_charges_once(

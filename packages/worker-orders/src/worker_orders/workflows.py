@@ -3,15 +3,20 @@
 A ``cancel`` signal is honoured between steps: the step in progress finishes (a half-made charge
 cannot be taken back), then whatever already happened is undone in reverse order. A step that
 fails for good (declined payment, invalid items) is compensated the same way and the order ends
-``failed``. Importing this module only registers the workflow and its activities.
+``failed``. A cancellation through Temporal itself (the Web UI, the CLI, ``handle.cancel()``) is
+compensated too, and the run then ends as cancelled. Importing this module only registers the
+workflow and its activities.
 """
 
 from __future__ import annotations
 
+import asyncio
+from typing import NoReturn
+
 from temporal_core.registry import workflow_defn
 from temporal_core.workflow import BaseWorkflow
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 with workflow.unsafe.imports_passed_through():
     from worker_orders.activities import (
@@ -111,7 +116,14 @@ class OrderWorkflow(BaseWorkflow[OrderInput, OrderOutput]):
                 ),
             )
         except ActivityError as error:
+            if isinstance(error.cause, CancelledError):
+                # Temporal cancelled the run (Web UI, CLI, handle.cancel()) and with it the step
+                # in flight.
+                await self._cancelled_by_temporal(input)
             return await self._failed(input, error)
+        except asyncio.CancelledError:
+            # The same, delivered while no activity was in flight.
+            await self._cancelled_by_temporal(input)
         self.progress = 100
         self.status = "completed"
         workflow.logger.info("order %s completed", input.order_id)
@@ -148,6 +160,15 @@ class OrderWorkflow(BaseWorkflow[OrderInput, OrderOutput]):
             status="cancelled",
             message=f"Order cancelled{refunded}{reason}",
         )
+
+    async def _cancelled_by_temporal(self, input: OrderInput) -> NoReturn:
+        # Undo whatever may have happened, then end the run as cancelled (not failed).
+        workflow.logger.info("order %s cancelled through Temporal", input.order_id)
+        self.cancel_requested = True
+        await self._compensate(input)
+        self.status = "cancelled"
+        self.step = None
+        raise asyncio.CancelledError(f"order {input.order_id} cancelled")
 
     async def _failed(self, input: OrderInput, error: ActivityError) -> OrderOutput:
         cause = error.cause
