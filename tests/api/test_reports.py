@@ -113,3 +113,39 @@ async def test_report_limits(http: httpx.AsyncClient) -> None:
         response = await http.post("/reports/generate", json=body)
         problem = assert_problem(response, 422, "validation")
         assert problem["errors"][0]["field"] == field
+
+
+async def test_cancel_a_running_report(stack: ApiStack) -> None:
+    http = stack.http
+    started = await http.post(
+        "/reports/generate", json={"rows": 200_000, "chunk_size": 1000, "format": "csv"}
+    )
+    assert started.status_code == 202, started.text
+    report_id = started.json()["report_id"]
+
+    cancel = await http.post(f"/reports/{report_id}/cancel", json={"reason": "not needed"})
+    assert cancel.status_code == 202, cancel.text
+    assert cancel.json() == {
+        "workflow_id": report_id,
+        "signal": "cancel",
+        "status": "signal_sent",
+        "status_url": f"/reports/{report_id}/status",
+        "details": {"reason": "not needed"},
+    }
+    done = await poll(
+        http, f"/reports/{report_id}/status", until=lambda r: r.json()["status"] != "running"
+    )
+    assert done.json()["status"] == "failed", done.json()
+    assert not (stack.reports_dir / ".parts" / report_id).exists()
+    assert not (stack.reports_dir / f"{report_id}.csv").exists()
+
+    again = await http.post(f"/reports/{report_id}/cancel", json={"reason": "twice"})
+    assert_problem(again, 409, "workflow-finished")
+
+
+async def test_cancel_report_errors(stack: ApiStack) -> None:
+    http = stack.http
+    missing = await http.post("/reports/report-nope/cancel", json={"reason": "x"})
+    assert_problem(missing, 404, "workflow-not-found")
+    no_reason = await http.post("/reports/report-nope/cancel", json={})
+    assert assert_problem(no_reason, 422, "validation")["errors"][0]["field"] == "body.reason"

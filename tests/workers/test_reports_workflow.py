@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 import uuid
@@ -9,10 +10,13 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
-from temporal_core import build_worker
+from temporal_core import CancelRequest, build_worker
 from temporal_core.side_effects import SideEffectLog
+from temporalio.client import WorkflowFailureError
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from worker_reports import storage
+from worker_reports.activities import ROW_DELAY_ENV
 from worker_reports.models import ReportConfig
 from worker_reports.report_rows import report_row
 from worker_reports.workflows import ReportGenerationWorkflow
@@ -95,3 +99,39 @@ def test_rows_are_the_same_on_every_worker() -> None:
 def test_a_report_too_big_for_one_history_is_refused() -> None:
     with pytest.raises(ValidationError, match="chunks"):
         ReportConfig(rows=1_000_000, chunk_size=1)
+
+
+async def test_cancelled_report_stops_and_leaves_no_part_files(
+    temporal_env: WorkflowEnvironment,
+    task_queue: str,
+    side_effects: SideEffectLog,
+    reports_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(ROW_DELAY_ENV, "0.02")  # 0.2 s a chunk: time to cancel half-way
+    report_id = f"report-{uuid.uuid4().hex[:8]}"
+    config = ReportConfig(rows=100, chunk_size=10, format="csv")
+    async with build_worker(temporal_env.client, "reports", task_queue=task_queue):
+        handle = await ReportGenerationWorkflow.start_workflow(
+            temporal_env.client, input=config, id=report_id, task_queue=task_queue
+        )
+        for _ in range(200):
+            state = await handle.query(ReportGenerationWorkflow.state)
+            if state["chunks_done"] >= 1:
+                break
+            await asyncio.sleep(0.05)
+        assert (reports_dir / ".parts" / report_id).is_dir()
+        await handle.signal(ReportGenerationWorkflow.cancel, CancelRequest(reason="not needed"))
+        with pytest.raises(WorkflowFailureError) as failure:
+            await handle.result()
+        state = await handle.query(ReportGenerationWorkflow.state)
+    await assert_replays(handle, ReportGenerationWorkflow)
+
+    cause = failure.value.cause
+    assert isinstance(cause, ApplicationError)
+    assert cause.type == "ReportCancelled"
+    assert "not needed" in cause.message
+    assert state["status"] == "cancelled"
+    assert 1 <= state["chunks_done"] < 10
+    assert not (reports_dir / ".parts" / report_id).exists()
+    assert not (reports_dir / f"{report_id}.csv").exists()

@@ -20,7 +20,13 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from worker_reports import storage
-from worker_reports.models import AssembleRequest, ChunkRequest, ChunkResult, ReportOutput
+from worker_reports.models import (
+    AssembleRequest,
+    ChunkRequest,
+    ChunkResult,
+    DiscardRequest,
+    ReportOutput,
+)
 from worker_reports.report_rows import report_row
 
 __all__ = [
@@ -29,6 +35,7 @@ __all__ = [
     "REPORT_WRITTEN_KIND",
     "ROW_DELAY_ENV",
     "assemble_report",
+    "discard_report_parts",
     "write_report_chunk",
 ]
 
@@ -131,3 +138,12 @@ async def assemble_report(request: AssembleRequest) -> ReportOutput:
         rows=request.rows,
         size_bytes=size,
     )
+
+
+@activity_defn(queue=QUEUE)
+@activity.defn
+async def discard_report_parts(request: DiscardRequest) -> int:
+    """Delete a cancelled report's part files; idempotent (nothing left: returns 0)."""
+    removed = await asyncio.to_thread(storage.discard_parts, request.report_id)
+    activity.logger.info("report %s: discarded %d part files", request.report_id, removed)
+    return removed

@@ -12,6 +12,7 @@ __all__ = [
     "AssembleRequest",
     "ChunkRequest",
     "ChunkResult",
+    "DiscardRequest",
     "ReportConfig",
     "ReportFormat",
     "ReportOutput",
@@ -84,6 +85,12 @@ class ChunkResult(BaseModel):
     rows: int
     resumed_from_row: int = 0
     """Rows this attempt found already written by an earlier attempt (heartbeat details)."""
+
+
+class DiscardRequest(BaseModel):
+    """Input of ``discard_report_parts``: the report whose part files go."""
+
+    report_id: str
 
 
 class AssembleRequest(BaseModel):

@@ -23,6 +23,7 @@ __all__ = [
     "InvalidReportIdError",
     "append_rows",
     "chunk_path",
+    "discard_parts",
     "keep_first_lines",
     "report_path",
     "reports_dir",
@@ -130,3 +131,11 @@ def write_report(report_id: str, fmt: str, chunks: int) -> Path:
     temporary.replace(final)
     shutil.rmtree(parts, ignore_errors=True)
     return final
+
+
+def discard_parts(report_id: str) -> int:
+    """Delete a report's part files (a cancelled report); returns how many there were."""
+    parts = _parts_dir(report_id)
+    count = sum(1 for path in parts.iterdir() if path.is_file()) if parts.is_dir() else 0
+    shutil.rmtree(parts, ignore_errors=True)
+    return count

@@ -3,7 +3,8 @@
 Each chunk is one activity, so finished chunks are facts in the workflow history and are never
 redone; the chunk in progress heartbeats and resumes from its heartbeat details after a worker
 restart. The ``state`` query reports ``progress`` 0-100 as chunks complete. A ``cancel`` signal
-stops before the next chunk and fails the run with ``ReportCancelled``.
+stops before the next chunk, deletes the part files written so far and fails the run with
+``ReportCancelled``.
 """
 
 from __future__ import annotations
@@ -17,10 +18,15 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from worker_reports.activities import assemble_report, write_report_chunk
+    from worker_reports.activities import (
+        assemble_report,
+        discard_report_parts,
+        write_report_chunk,
+    )
     from worker_reports.models import (
         AssembleRequest,
         ChunkRequest,
+        DiscardRequest,
         ReportConfig,
         ReportOutput,
         ReportState,
@@ -66,6 +72,10 @@ class ReportGenerationWorkflow(BaseWorkflow[ReportConfig, ReportOutput]):
         for index in range(self.chunks_total):
             if self.cancel_requested:
                 self.status = "cancelled"
+                self.step = "discarding parts"
+                await self.execute_activity(
+                    discard_report_parts, DiscardRequest(report_id=report_id)
+                )
                 raise ApplicationError(
                     f"report cancelled after {self.chunks_done} of {self.chunks_total} chunks"
                     + (f": {self.cancel_reason}" if self.cancel_reason else ""),

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import Header, Path, Query
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 __all__ = [
     "BUSINESS_KEY_PATTERN",
     "WORKFLOW_ID_PATTERN",
     "ApprovalIdPath",
     "BusinessKey",
+    "CancelBody",
     "IdempotencyKeyHeader",
     "OrderIdPath",
     "ReportIdPath",
@@ -135,3 +136,11 @@ class SignalSent(BaseModel):
     details: dict[str, Any] = Field(
         default_factory=dict[str, Any], description="The signal's argument, as sent."
     )
+
+
+class CancelBody(BaseModel):
+    """Why a workflow is being cancelled (the ``cancel`` signal's reason)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "dup"}]})
+
+    reason: str = Field(min_length=1, max_length=1000)

@@ -12,7 +12,6 @@ from api.models.common import BusinessKey, WorkflowStatusName
 __all__ = [
     "BatchItem",
     "BatchResponse",
-    "CancelBody",
     "OrderRequest",
     "OrderResult",
     "OrderStatus",
@@ -67,14 +66,6 @@ class UrgentOrderRequest(OrderRequest):
     max_attempts: int = Field(default=2, ge=1, le=10, description="1 means no retry.")
     initial_retry_interval_seconds: float = Field(default=1.0, gt=0, le=3600, allow_inf_nan=False)
     max_retry_interval_seconds: float = Field(default=10.0, gt=0, le=3600, allow_inf_nan=False)
-
-
-class CancelBody(BaseModel):
-    """Why the order is being cancelled."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "dup"}]})
-
-    reason: str = Field(min_length=1, max_length=1000)
 
 
 class OrderStatus(BaseModel):

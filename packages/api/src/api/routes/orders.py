@@ -19,6 +19,7 @@ from worker_orders.workflows import OrderWorkflow
 
 from api.deps import ApiSettingsDep, TemporalClientDep
 from api.models.common import (
+    CancelBody,
     IdempotencyKeyHeader,
     OrderIdPath,
     SignalSent,
@@ -30,7 +31,6 @@ from api.models.orders import (
     BatchBody,
     BatchItem,
     BatchResponse,
-    CancelBody,
     OrderRequest,
     OrderResult,
     OrderStatus,

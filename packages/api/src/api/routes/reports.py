@@ -8,11 +8,12 @@ from pathlib import Path
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, JSONResponse
+from temporal_core import CancelRequest
 from worker_reports.models import ReportOutput
 from worker_reports.workflows import ReportGenerationWorkflow
 
 from api.deps import ApiSettingsDep, TemporalClientDep
-from api.models.common import IdempotencyKeyHeader, ReportIdPath
+from api.models.common import CancelBody, IdempotencyKeyHeader, ReportIdPath, SignalSent
 from api.models.reports import ReportRequest, ReportStarted, ReportStatus
 from api.problems import ReportFileMissing, ReportNotReady, problem_responses
 from api.workflow_calls import ACTIVE_STATUSES, Finished, WorkflowCalls, status_name
@@ -115,6 +116,39 @@ async def get_report_status(
         progress=100,
         result=result,
         download_url=_download_url(report_id),
+    )
+
+
+@router.post(
+    "/{report_id}/cancel",
+    status_code=202,
+    response_model=SignalSent,
+    responses=problem_responses(400, 404, 409, 413, 422, 503),
+    summary="Ask a report to stop",
+)
+async def cancel_report(
+    report_id: ReportIdPath,
+    body: CancelBody,
+    client: TemporalClientDep,
+    settings: ApiSettingsDep,
+) -> SignalSent:
+    """Send the ``cancel`` signal: the report stops before its next chunk and deletes its parts.
+
+    The status then reads ``failed`` with the reason (the run ends with ``ReportCancelled``).
+    """
+    request = CancelRequest(reason=body.reason)
+    await WorkflowCalls(client, settings).signal(
+        ReportGenerationWorkflow,
+        report_id,
+        ReportGenerationWorkflow.cancel,
+        request,
+        status_url=_status_url(report_id),
+    )
+    return SignalSent(
+        workflow_id=report_id,
+        signal="cancel",
+        status_url=_status_url(report_id),
+        details=request.model_dump(),
     )
 
 
