@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
+from pydantic import BaseModel
 from temporal_core import BaseWorkflow, was_started
 from temporalio.client import (
     Client,
@@ -32,7 +33,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.models.common import WorkflowStatusName
+from api.models.common import SignalSent, WorkflowStatusName
 from api.problems import (
     WorkflowAlreadyExists,
     WorkflowFinished,
@@ -182,16 +183,33 @@ class WorkflowCalls:
             raise
         return state
 
+    async def status_and_state(
+        self, workflow_cls: type[BaseWorkflow[Any, Any]], workflow_id: str
+    ) -> tuple[WorkflowStatusName, dict[str, Any] | None]:
+        """The workflow's status, plus its ``state`` query answer while it runs.
+
+        A scheduled workflow (start delay not over) has run no code yet, so nobody could answer
+        the query: its state is None, as is a finished workflow's.
+        """
+        status = status_name(await self.describe(workflow_cls, workflow_id))
+        if status not in ACTIVE_STATUSES or status == "scheduled":
+            return status, None
+        return status, await self.query_state(workflow_cls, workflow_id)
+
     async def signal(
         self,
         workflow_cls: type[BaseWorkflow[Any, Any]],
         workflow_id: str,
         signal: Callable[..., Any],
-        argument: Any,
+        argument: BaseModel,
         *,
         status_url: str,
-    ) -> None:
-        """Send ``signal(argument)``; 404 for an unknown id, 409 if the workflow has ended."""
+    ) -> SignalSent:
+        """Send ``signal(argument)``; 404 for an unknown id, 409 if the workflow has ended.
+
+        Returns the 202 answer every signal route gives, naming the signal and echoing its
+        argument.
+        """
         description = await self.describe(workflow_cls, workflow_id)
         status = status_name(description)
         if status not in ACTIVE_STATUSES:
@@ -204,6 +222,12 @@ class WorkflowCalls:
             if error.status == RPCStatusCode.NOT_FOUND:
                 raise self._finished(workflow_id, "completed", status_url) from None
             raise
+        return SignalSent(
+            workflow_id=workflow_id,
+            signal=signal.__name__,
+            status_url=status_url,
+            details=argument.model_dump(),
+        )
 
     async def wait_for_result(
         self,

@@ -20,7 +20,7 @@ from api.models.common import (
 )
 from api.problems import problem_responses
 from api.responses import resolve_wait, running_response, start_response
-from api.workflow_calls import ACTIVE_STATUSES, Finished, WorkflowCalls, status_name
+from api.workflow_calls import Finished, WorkflowCalls
 
 __all__ = ["approval_workflow_id", "router"]
 
@@ -80,15 +80,12 @@ async def _decide(
     approve: bool,
 ) -> SignalSent:
     signal = ApprovalWorkflow.approve if approve else ApprovalWorkflow.reject
-    decision = body.to_decision()
-    await WorkflowCalls(client, settings).signal(
-        ApprovalWorkflow, workflow_id, signal, decision, status_url=_status_url(workflow_id)
-    )
-    return SignalSent(
-        workflow_id=workflow_id,
-        signal="approve" if approve else "reject",
+    return await WorkflowCalls(client, settings).signal(
+        ApprovalWorkflow,
+        workflow_id,
+        signal,
+        body.to_decision(),
         status_url=_status_url(workflow_id),
-        details=decision.model_dump(),
     )
 
 
@@ -136,11 +133,9 @@ async def get_approval_status(
     workflow_id: ApprovalIdPath, client: TemporalClientDep, settings: ApiSettingsDep
 ) -> ApprovalStatus:
     """Pending approvals answer with their ``state`` query; decided ones with their status."""
-    calls = WorkflowCalls(client, settings)
-    status = status_name(await calls.describe(ApprovalWorkflow, workflow_id))
-    state = None
-    if status in ACTIVE_STATUSES and status != "scheduled":
-        state = await calls.query_state(ApprovalWorkflow, workflow_id)
+    status, state = await WorkflowCalls(client, settings).status_and_state(
+        ApprovalWorkflow, workflow_id
+    )
     return ApprovalStatus(
         workflow_id=workflow_id, status=status, state=state, result_url=_result_url(workflow_id)
     )

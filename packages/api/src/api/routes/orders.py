@@ -38,7 +38,7 @@ from api.models.orders import (
 )
 from api.problems import OrderFailed, WorkflowAlreadyExists, problem_responses
 from api.responses import invalid, resolve_wait, running_response, start_response
-from api.workflow_calls import ACTIVE_STATUSES, Finished, WorkflowCalls, status_name
+from api.workflow_calls import Finished, WorkflowCalls
 
 __all__ = ["order_workflow_id", "router"]
 
@@ -397,11 +397,9 @@ async def get_order_status(
     workflow_id: OrderIdPath, client: TemporalClientDep, settings: ApiSettingsDep
 ) -> OrderStatus:
     """Pattern 4: the ``state`` query while it runs; the final status once it has finished."""
-    calls = WorkflowCalls(client, settings)
-    status = status_name(await calls.describe(OrderWorkflow, workflow_id))
-    state = None
-    if status in ACTIVE_STATUSES and status != "scheduled":
-        state = await calls.query_state(OrderWorkflow, workflow_id)
+    status, state = await WorkflowCalls(client, settings).status_and_state(
+        OrderWorkflow, workflow_id
+    )
     return OrderStatus(
         workflow_id=workflow_id, status=status, state=state, result_url=_result_url(workflow_id)
     )
@@ -421,19 +419,12 @@ async def cancel_order(
     settings: ApiSettingsDep,
 ) -> SignalSent:
     """Pattern 5: send the ``cancel`` signal with a reason; the workflow decides how to stop."""
-    request = CancelRequest(reason=body.reason)
-    await WorkflowCalls(client, settings).signal(
+    return await WorkflowCalls(client, settings).signal(
         OrderWorkflow,
         workflow_id,
         OrderWorkflow.cancel,
-        request,
+        CancelRequest(reason=body.reason),
         status_url=_status_url(workflow_id),
-    )
-    return SignalSent(
-        workflow_id=workflow_id,
-        signal="cancel",
-        status_url=_status_url(workflow_id),
-        details=request.model_dump(),
     )
 
 

@@ -16,7 +16,7 @@ from api.deps import ApiSettingsDep, TemporalClientDep
 from api.models.common import CancelBody, IdempotencyKeyHeader, ReportIdPath, SignalSent
 from api.models.reports import ReportRequest, ReportStarted, ReportStatus
 from api.problems import ReportFileMissing, ReportNotReady, problem_responses
-from api.workflow_calls import ACTIVE_STATUSES, Finished, WorkflowCalls, status_name
+from api.workflow_calls import ACTIVE_STATUSES, Finished, WorkflowCalls
 
 __all__ = ["report_workflow_id", "router"]
 
@@ -93,13 +93,8 @@ async def get_report_status(
 ) -> ReportStatus:
     """``progress`` (0-100) while generating; the file's details once completed."""
     calls = WorkflowCalls(client, settings)
-    status = status_name(await calls.describe(ReportGenerationWorkflow, report_id))
+    status, state = await calls.status_and_state(ReportGenerationWorkflow, report_id)
     if status in ACTIVE_STATUSES:
-        state = (
-            None
-            if status == "scheduled"
-            else await calls.query_state(ReportGenerationWorkflow, report_id)
-        )
         progress = int((state or {}).get("progress", 0) or 0)
         return ReportStatus(
             report_id=report_id, status=status, progress=max(0, min(progress, 100)), state=state
@@ -136,19 +131,12 @@ async def cancel_report(
 
     The status then reads ``failed`` with the reason (the run ends with ``ReportCancelled``).
     """
-    request = CancelRequest(reason=body.reason)
-    await WorkflowCalls(client, settings).signal(
+    return await WorkflowCalls(client, settings).signal(
         ReportGenerationWorkflow,
         report_id,
         ReportGenerationWorkflow.cancel,
-        request,
+        CancelRequest(reason=body.reason),
         status_url=_status_url(report_id),
-    )
-    return SignalSent(
-        workflow_id=report_id,
-        signal="cancel",
-        status_url=_status_url(report_id),
-        details=request.model_dump(),
     )
 
 
