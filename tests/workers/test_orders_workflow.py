@@ -13,9 +13,10 @@ from temporal_core import CancelRequest, TemporalSettings, build_worker, registr
 from temporal_core.settings import RetrySettings
 from temporal_core.side_effects import SideEffectLog
 from temporalio import activity
-from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
 from temporalio.exceptions import ApplicationError, CancelledError
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 from worker_orders.activities import charge_payment, reserve_inventory
 from worker_orders.models import (
     ChargeRequest,
@@ -49,6 +50,33 @@ def an_order(**changes: object) -> OrderInput:
 def replace_activity(real: Callable[..., Any], stand_in: Callable[..., Any]) -> list[Any]:
     """The orders queue's activities with ``stand_in`` registered in place of ``real``."""
     return [stand_in if fn is real else fn for fn in registry.contents("orders").activities]
+
+
+class HeldReservation:
+    """A stand-in ``reserve_inventory`` that waits for ``release`` before it answers."""
+
+    def __init__(self, *, takes_effect: bool) -> None:
+        self.reserving = asyncio.Event()
+        self.release = asyncio.Event()
+        self._takes_effect = takes_effect
+
+    def worker(self, client: Client, task_queue: str) -> Worker:
+        """An ``orders`` worker whose reservation step is held here."""
+
+        @activity.defn(name="reserve_inventory")
+        async def held_reserve(request: ReservationRequest) -> Reservation:
+            self.reserving.set()
+            await self.release.wait()
+            if not self._takes_effect:
+                raise ApplicationError("never reserved", non_retryable=True)
+            return await reserve_inventory(request)
+
+        return build_worker(
+            client,
+            "orders",
+            task_queue=task_queue,
+            activities=replace_activity(reserve_inventory, held_reserve),
+        )
 
 
 def kinds(log: SideEffectLog, order_id: str) -> list[str]:
@@ -89,29 +117,15 @@ async def test_cancel_after_payment_refunds_the_charge(
 ) -> None:
     client = time_skipping_env.client
     order = an_order()
-    reserving = asyncio.Event()
-    release = asyncio.Event()
-
     # Holds the order inside its second step so the cancel lands after the payment.
-    @activity.defn(name="reserve_inventory")
-    async def held_reserve(request: ReservationRequest) -> Reservation:
-        reserving.set()
-        await release.wait()
-        return await reserve_inventory(request)
-
-    worker = build_worker(
-        client,
-        "orders",
-        task_queue=task_queue,
-        activities=replace_activity(reserve_inventory, held_reserve),
-    )
-    async with worker:
+    held = HeldReservation(takes_effect=True)
+    async with held.worker(client, task_queue):
         handle = await OrderWorkflow.start_workflow(
             client, input=order, id=f"order-{order.order_id}", task_queue=task_queue
         )
-        await asyncio.wait_for(reserving.wait(), timeout=30)
+        await asyncio.wait_for(held.reserving.wait(), timeout=30)
         await handle.signal(OrderWorkflow.cancel, CancelRequest(reason="customer changed mind"))
-        release.set()
+        held.release.set()
         result = await handle.result()
         state = await handle.query(OrderWorkflow.state)
     await assert_replays(handle, OrderWorkflow)
@@ -140,31 +154,17 @@ async def test_temporal_cancellation_after_payment_refunds_the_charge(
 ) -> None:
     client = time_skipping_env.client
     order = an_order()
-    reserving = asyncio.Event()
-    release = asyncio.Event()
-
     # Holds the order inside its second step, which then never takes effect.
-    @activity.defn(name="reserve_inventory")
-    async def held_reserve(request: ReservationRequest) -> Reservation:
-        reserving.set()
-        await release.wait()
-        raise ApplicationError("never reserved", non_retryable=True)
-
-    worker = build_worker(
-        client,
-        "orders",
-        task_queue=task_queue,
-        activities=replace_activity(reserve_inventory, held_reserve),
-    )
-    async with worker:
+    held = HeldReservation(takes_effect=False)
+    async with held.worker(client, task_queue):
         handle = await OrderWorkflow.start_workflow(
             client, input=order, id=f"order-{order.order_id}", task_queue=task_queue
         )
-        await asyncio.wait_for(reserving.wait(), timeout=30)
+        await asyncio.wait_for(held.reserving.wait(), timeout=30)
         await handle.cancel()  # as the Web UI's Cancel button or `temporal workflow cancel` do
         with pytest.raises(WorkflowFailureError) as failure:
             await handle.result()
-        release.set()
+        held.release.set()
         state = await handle.query(OrderWorkflow.state)
     await assert_replays(handle, OrderWorkflow)
 
