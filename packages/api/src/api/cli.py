@@ -11,35 +11,17 @@ import contextlib
 import os
 import signal
 from collections.abc import Sequence
-from enum import StrEnum
 from types import FrameType
 from typing import Annotated
 
 import typer
 from temporal_core import SettingsError, TemporalSettings
-from temporal_core.log_setup import configure_logging
+from temporal_core.log_setup import LogFormatOption, LogLevelOption, configure_logging
 from temporal_core.process_exit import exit_process
 
 __all__ = ["main"]
 
 USAGE_ERROR = 2
-
-
-class LogLevel(StrEnum):
-    """Log levels ``--log-level`` accepts."""
-
-    DEBUG = "DEBUG"
-    INFO = "INFO"
-    WARNING = "WARNING"
-    ERROR = "ERROR"
-    CRITICAL = "CRITICAL"
-
-
-class LogFormat(StrEnum):
-    """Log formats ``--log-format`` accepts."""
-
-    TEXT = "text"
-    JSON = "json"
 
 
 # Plain (not rich) help and errors, like the workers': they end up in container logs.
@@ -62,11 +44,11 @@ def serve(
     ] = 1,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
     log_level: Annotated[
-        LogLevel, typer.Option(envvar="LOG_LEVEL", case_sensitive=False, help="Log level.")
-    ] = LogLevel.INFO,
+        LogLevelOption, typer.Option(envvar="LOG_LEVEL", case_sensitive=False, help="Log level.")
+    ] = LogLevelOption.INFO,
     log_format: Annotated[
-        LogFormat, typer.Option(envvar="LOG_FORMAT", case_sensitive=False, help="Log format.")
-    ] = LogFormat.TEXT,
+        LogFormatOption, typer.Option(envvar="LOG_FORMAT", case_sensitive=False, help="Log format.")
+    ] = LogFormatOption.TEXT,
 ) -> None:
     """Serve the API with uvicorn."""
     if reload and workers > 1:

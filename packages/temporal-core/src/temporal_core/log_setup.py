@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, Literal, TextIO, cast
 
 __all__ = [
@@ -19,13 +20,34 @@ __all__ = [
     "LOG_LEVELS",
     "JsonFormatter",
     "LogFormat",
+    "LogFormatOption",
+    "LogLevelOption",
     "TextFormatter",
     "configure_logging",
 ]
 
 LogFormat = Literal["text", "json"]
 LOG_FORMATS: tuple[LogFormat, ...] = ("text", "json")
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class LogLevelOption(StrEnum):
+    """The ``--log-level`` choices every service's command line offers."""
+
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+    CRITICAL = "CRITICAL"
+
+
+class LogFormatOption(StrEnum):
+    """The ``--log-format`` choices: ``text`` for terminals, ``json`` for log collectors."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+LOG_LEVELS = tuple(level.value for level in LogLevelOption)
 
 _CORRELATION_FIELDS = ("trace_id", "span_id")
 _TEMPORAL_CONTEXT_FIELDS = ("temporal_workflow", "temporal_activity")

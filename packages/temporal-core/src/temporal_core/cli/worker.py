@@ -12,7 +12,6 @@ Exit codes: 0 after a clean stop (including a drain), 1 when a worker fails, 2 f
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
 import os
 from collections.abc import Sequence
@@ -21,7 +20,7 @@ from typing import Annotated
 
 import typer
 
-from temporal_core.log_setup import configure_logging
+from temporal_core.log_setup import LogFormatOption, LogLevelOption, configure_logging
 from temporal_core.process_exit import exit_process
 from temporal_core.registry import RegistryError, WorkerPackage, registered_queues, registry
 from temporal_core.settings import SettingsError, TemporalSettings
@@ -35,23 +34,6 @@ EXIT_USAGE = 2
 SHARED_SERVICE_NAME = "worker"
 """Telemetry service name of a process that serves queues of several worker packages."""
 QUEUES_ENV = "WORKER_QUEUES"
-
-
-class LogLevel(enum.StrEnum):
-    """Choices of ``--log-level`` (the names ``configure_logging`` accepts)."""
-
-    DEBUG = "DEBUG"
-    INFO = "INFO"
-    WARNING = "WARNING"
-    ERROR = "ERROR"
-    CRITICAL = "CRITICAL"
-
-
-class LogFormatName(enum.StrEnum):
-    """Choices of ``--log-format``."""
-
-    TEXT = "text"
-    JSON = "json"
 
 
 # Plain (not rich) help and errors: they end up in container logs, where boxes wrap badly.
@@ -107,17 +89,17 @@ def serve(
         ),
     ] = None,
     log_level: Annotated[
-        LogLevel,
+        LogLevelOption,
         typer.Option(envvar="LOG_LEVEL", case_sensitive=False, help="Lowest level logged."),
-    ] = LogLevel.INFO,
+    ] = LogLevelOption.INFO,
     log_format: Annotated[
-        LogFormatName,
+        LogFormatOption,
         typer.Option(
             envvar="LOG_FORMAT",
             case_sensitive=False,
             help="text: one readable line per event; json: one JSON object per line.",
         ),
-    ] = LogFormatName.TEXT,
+    ] = LogFormatOption.TEXT,
     drain_timeout: Annotated[
         float | None,
         typer.Option(
