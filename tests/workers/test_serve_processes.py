@@ -160,6 +160,28 @@ async def _wait_for_rows(path: Path, rows: int, process: ServeProcess) -> None:
         await asyncio.sleep(0.05)
 
 
+async def _report_worker_inside_a_chunk(
+    dev_server: DevServerProcess,
+    client: Client,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    processes: list[ServeProcess],
+    *,
+    row_delay: str,
+    args: tuple[str, ...] = (),
+    rows_written: int = 0,
+) -> tuple[ServeProcess, str, dict[str, str]]:
+    """A real report worker process busy writing the first chunk of a fresh report."""
+    monkeypatch.setenv("REPORTS_DIR", str(tmp_path / "reports"))
+    env = worker_env(dev_server.address, tmp_path, REPORTS_ROW_DELAY_SECONDS=row_delay)
+    worker = ServeProcess([PYTHON, "-m", "worker_reports", *args], env=env)
+    processes.append(worker)
+    await worker.wait_for_output("serving task queues reports")
+    report_id = await _start_report(client, rows=10, chunk_size=10)
+    await _wait_for_rows(chunk_path(report_id, 0, partial=True), rows_written, worker)
+    return worker, report_id, env
+
+
 @pytest.mark.e2e
 async def test_sigterm_lets_the_running_activity_finish_then_exits_0(
     dev_server: DevServerProcess,
@@ -168,13 +190,16 @@ async def test_sigterm_lets_the_running_activity_finish_then_exits_0(
     monkeypatch: pytest.MonkeyPatch,
     processes: list[ServeProcess],
 ) -> None:
-    monkeypatch.setenv("REPORTS_DIR", str(tmp_path / "reports"))
-    env = worker_env(dev_server.address, tmp_path, REPORTS_ROW_DELAY_SECONDS="0.2")
-    worker = ServeProcess([PYTHON, "-m", "worker_reports", "--drain-timeout", "60"], env=env)
-    processes.append(worker)
-    await worker.wait_for_output("serving task queues reports")
-    report_id = await _start_report(client, rows=10, chunk_size=10)
-    await _wait_for_rows(chunk_path(report_id, 0, partial=True), 2, worker)
+    worker, report_id, env = await _report_worker_inside_a_chunk(
+        dev_server,
+        client,
+        tmp_path,
+        monkeypatch,
+        processes,
+        row_delay="0.2",
+        args=("--drain-timeout", "60"),
+        rows_written=2,
+    )
 
     worker.send(signal.SIGTERM)
 
@@ -201,13 +226,9 @@ async def test_second_signal_exits_at_once(
     monkeypatch: pytest.MonkeyPatch,
     processes: list[ServeProcess],
 ) -> None:
-    monkeypatch.setenv("REPORTS_DIR", str(tmp_path / "reports"))
-    env = worker_env(dev_server.address, tmp_path, REPORTS_ROW_DELAY_SECONDS="2")
-    worker = ServeProcess([PYTHON, "-m", "worker_reports"], env=env)
-    processes.append(worker)
-    await worker.wait_for_output("serving task queues reports")
-    report_id = await _start_report(client, rows=10, chunk_size=10)
-    await _wait_for_rows(chunk_path(report_id, 0, partial=True), 0, worker)
+    worker, report_id, _ = await _report_worker_inside_a_chunk(
+        dev_server, client, tmp_path, monkeypatch, processes, row_delay="2"
+    )
 
     worker.send(signal.SIGINT)
     await worker.wait_for_output("draining queue reports")
@@ -226,13 +247,15 @@ async def test_an_activity_outlasting_the_drain_timeout_is_cancelled_and_exit_is
     monkeypatch: pytest.MonkeyPatch,
     processes: list[ServeProcess],
 ) -> None:
-    monkeypatch.setenv("REPORTS_DIR", str(tmp_path / "reports"))
-    env = worker_env(dev_server.address, tmp_path, REPORTS_ROW_DELAY_SECONDS="5")
-    worker = ServeProcess([PYTHON, "-m", "worker_reports", "--drain-timeout", "0.5"], env=env)
-    processes.append(worker)
-    await worker.wait_for_output("serving task queues reports")
-    report_id = await _start_report(client, rows=10, chunk_size=10)
-    await _wait_for_rows(chunk_path(report_id, 0, partial=True), 0, worker)
+    worker, report_id, _ = await _report_worker_inside_a_chunk(
+        dev_server,
+        client,
+        tmp_path,
+        monkeypatch,
+        processes,
+        row_delay="5",
+        args=("--drain-timeout", "0.5"),
+    )
 
     worker.send(signal.SIGTERM)
 
