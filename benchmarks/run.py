@@ -24,9 +24,9 @@ from typing import Any
 import httpx
 import uvicorn
 from temporal_core import TemporalClientService, TemporalSettings, build_worker
-from temporal_core.dev_server import free_port
 from temporal_core.testing import start_dev_environment
-from temporal_core.worker import sandboxed_runner
+from temporal_core.testing.dev_server import free_port
+from temporal_core.worker.build import sandboxed_runner
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -142,7 +142,7 @@ async def compare_http_start(raw_client: Client, address: str, rounds: int) -> d
     """POST /orders through the real app under uvicorn vs the raw client's start_workflow."""
     from api.main import create_app
     from api.settings import ApiSettings
-    from worker_orders.models import OrderInput
+    from contracts.orders import OrderInput
     from worker_orders.workflows import OrderWorkflow
 
     port = free_port()

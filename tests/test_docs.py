@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from temporal_core.settings import RetrySettings, TemporalSettings
+from temporal_core.client.settings import RetrySettings, TemporalSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()

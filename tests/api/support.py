@@ -17,7 +17,7 @@ from api.main import create_app
 from api.settings import ApiSettings
 from fastapi import FastAPI
 from temporal_core import TemporalSettings, build_worker
-from temporal_core.dev_server import free_port
+from temporal_core.testing.dev_server import free_port
 from temporalio.client import Client
 from temporalio.worker import Worker
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from api.cli import main
-from temporal_core.dev_server import free_port
+from temporal_core.testing.dev_server import free_port
 from temporalio.testing import WorkflowEnvironment
 
 

@@ -12,10 +12,10 @@ import httpx
 from api.deps import get_temporal_service
 from api.main import create_app
 from api.settings import ApiSettings
+from contracts.orders import OrderInput
 from fastapi import APIRouter, Depends, Request
 from temporal_core import TemporalClientService
 from temporalio.testing import WorkflowEnvironment
-from worker_orders.models import OrderInput
 from worker_orders.workflows import OrderWorkflow
 
 from tests.api.support import order, serve, temporal_settings_for

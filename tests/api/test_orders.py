@@ -166,7 +166,7 @@ async def test_cancel_with_reason_then_result_reports_cancelled(stack: ApiStack)
 async def test_status_of_a_running_order_nobody_works_on_has_null_state(stack: ApiStack) -> None:
     # No worker polls this queue, so the order stays running; the state query then has no one
     # to answer it and the status says so (state null) instead of hanging or failing.
-    from worker_orders.models import OrderInput
+    from contracts.orders import OrderInput
     from worker_orders.workflows import OrderWorkflow
 
     workflow_id = f"order-T-{uuid.uuid4().hex[:12]}"

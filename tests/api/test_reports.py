@@ -68,7 +68,7 @@ async def test_json_report_and_idempotency_key(stack: ApiStack) -> None:
 
 
 async def test_report_not_ready_failed_and_missing(stack: ApiStack) -> None:
-    from worker_reports.models import ReportConfig
+    from contracts.reports import ReportConfig
     from worker_reports.workflows import ReportGenerationWorkflow
 
     http = stack.http

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from temporal_core import CancelRequest, TemporalSettings, build_worker, was_started
-from temporal_core.client_settings import remember_settings
+from temporal_core.client.start_defaults import StartDefaultsInterceptor
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import (
     RetryPolicy,
@@ -117,6 +117,22 @@ async def test_duplicate_id_raises_workflow_already_started(
     await handle.result()
 
 
+def test_was_started_refuses_a_handle_no_start_returned(temporal_env: WorkflowEnvironment) -> None:
+    handle = GreetingWorkflow.get_handle(temporal_env.client, "any-id")
+    with pytest.raises(ValueError, match="handle a start call returned"):
+        was_started(handle)
+
+
+def test_was_started_fails_loudly_when_the_sdk_drops_its_start_response(
+    temporal_env: WorkflowEnvironment,
+) -> None:
+    handle = GreetingWorkflow.get_handle(temporal_env.client, "any-id")
+    # What an SDK upgrade that renamed the private attribute would look like.
+    del handle._start_workflow_response  # pyright: ignore[reportPrivateUsage]
+    with pytest.raises(RuntimeError, match="keeps no _start_workflow_response"):
+        was_started(handle)
+
+
 async def test_guide_style_memo_and_search_attributes_arrive_on_the_server(
     client: Client, task_queue: str
 ) -> None:
@@ -174,8 +190,8 @@ async def test_configured_workflow_defaults_apply_when_a_call_sets_none(
     client = await Client.connect(
         temporal_env.client.service_client.config.target_host,
         data_converter=temporal_env.client.data_converter,
+        interceptors=[StartDefaultsInterceptor(settings)],
     )
-    remember_settings(client, settings)
     handle = await GreetingWorkflow.start_workflow(
         client, input=GreetInput(name="Ha"), id=new_id(), task_queue=task_queue
     )

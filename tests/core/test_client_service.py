@@ -12,8 +12,8 @@ from temporal_core import (
     TemporalSettings,
     TemporalUnavailableError,
 )
-from temporal_core.dev_server import free_port
 from temporal_core.testing import DevServerProcess
+from temporal_core.testing.dev_server import free_port
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 

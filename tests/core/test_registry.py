@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from temporal_core import RegistryError, registry
-from temporal_core.registry import Registry
+from temporal_core.authoring.registry import Registry
 
 from tests.core import registry_samples as samples
 

@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from temporal_core.dev_server import bundled_binary
+from temporal_core.testing.dev_server import bundled_binary
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
 

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from temporal_core.dev_server import free_port
+from temporal_core.testing.dev_server import free_port
 from temporalio.testing import WorkflowEnvironment
 
 from tests.deploy import compose

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from temporal_core.dev_server import free_port
+from temporal_core.testing.dev_server import free_port
 
 from tests.deploy import compose
 from tests.deploy.dockerfile import REPO, SERVICE_DOCKERFILES, Dockerfile
@@ -200,7 +200,7 @@ def _api_serves_get(path: str) -> bool:
 
 
 async def _worker_health_server_answers(path: str) -> int:
-    from temporal_core.health_server import HealthReport, HealthServer
+    from temporal_core.worker.health import HealthReport, HealthServer
 
     async def healthy() -> HealthReport:
         return HealthReport(healthy=True, detail={})

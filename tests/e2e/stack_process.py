@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dev_stack.stack import READY_MARKER, READY_SUMMARY_END
-from temporal_core.dev_server import free_port
+from temporal_core.testing.dev_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK_COMMAND = ("uv", "run", "dev")

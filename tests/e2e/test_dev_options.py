@@ -9,7 +9,7 @@ import pytest
 from dev_stack.cli import build_parser, config_from_args
 from dev_stack.config import StackConfig, StackError, check_ports_free
 from dev_stack.stack import Stack
-from temporal_core.dev_server import free_port
+from temporal_core.testing.dev_server import free_port
 
 from tests.e2e.stack_process import ROOT
 

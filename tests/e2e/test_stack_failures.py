@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from temporal_core.dev_server import dev_server_command, free_port
+from temporal_core.testing.dev_server import dev_server_command, free_port
 
 from tests.e2e.conftest import running_stack, stack_environment
 from tests.e2e.stack_process import ROOT, STACK_COMMAND, StackPorts, alive, children_of

@@ -1,4 +1,6 @@
-"""``temporal_core.telemetry`` in one process: error status, log correlation, the silent default.
+"""``temporal_core.observability.tracing`` in one process.
+
+Error status, log correlation, the silent default.
 
 The whole-process version, across the API and worker processes, is ``test_tracing.py``; these
 check the same pieces in seconds against the session's dev server.
@@ -18,7 +20,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import StatusCode
-from temporal_core.telemetry import FailedWorkflowSpanProcessor, install_log_correlation
+from temporal_core.observability.tracing import FailedWorkflowSpanProcessor, install_log_correlation
 from temporalio import activity, workflow
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.contrib.opentelemetry import TracingInterceptor
@@ -119,7 +121,7 @@ def test_log_records_carry_the_current_trace_and_span_ids(
 
 CONFIGURE = (
     "from opentelemetry import trace\n"
-    "from temporal_core.telemetry import configure_telemetry\n"
+    "from temporal_core.observability.tracing import configure_telemetry\n"
     "print(configure_telemetry('worker-orders'), type(trace.get_tracer_provider()).__name__)\n"
     "resource = getattr(trace.get_tracer_provider(), 'resource', None)\n"
     "print(resource.attributes['service.name'] if resource else '-')\n"

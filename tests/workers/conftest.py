@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from temporal_core.side_effects import SIDE_EFFECTS_DB_ENV, SideEffectLog
+from stand_ins.side_effect_log import SIDE_EFFECTS_DB_ENV, SideEffectLog
 from worker_reports.storage import REPORTS_DIR_ENV
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from contracts.approvals import ApprovalInput, ApprovalOutput, Decision
+from stand_ins.side_effect_log import SideEffectLog
 from temporal_core import CancelRequest, build_worker
-from temporal_core.side_effects import SideEffectLog
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
-from worker_approvals.models import ApprovalInput, ApprovalOutput, Decision
 from worker_approvals.workflows import ApprovalWorkflow
 
 from tests.workers.workflow_replay import assert_replays

@@ -9,9 +9,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from contracts.orders import OrderInput
+from stand_ins.side_effect_log import SideEffectLog
 from temporal_core import CancelRequest, TemporalSettings, build_worker, registry
-from temporal_core.settings import RetrySettings
-from temporal_core.side_effects import SideEffectLog
+from temporal_core.client.settings import RetrySettings
 from temporalio import activity
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
 from temporalio.exceptions import ApplicationError, CancelledError
@@ -20,7 +21,6 @@ from temporalio.worker import Worker
 from worker_orders.activities import charge_payment, reserve_inventory
 from worker_orders.models import (
     ChargeRequest,
-    OrderInput,
     PaymentReceipt,
     Reservation,
     ReservationRequest,

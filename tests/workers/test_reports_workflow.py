@@ -9,15 +9,15 @@ import uuid
 from pathlib import Path
 
 import pytest
+from contracts.reports import ReportConfig
 from pydantic import ValidationError
+from stand_ins.side_effect_log import SideEffectLog
 from temporal_core import CancelRequest, build_worker
-from temporal_core.side_effects import SideEffectLog
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from worker_reports import storage
 from worker_reports.activities import ROW_DELAY_ENV
-from worker_reports.models import ReportConfig
 from worker_reports.report_rows import report_row
 from worker_reports.workflows import ReportGenerationWorkflow
 

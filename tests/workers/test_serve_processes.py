@@ -12,12 +12,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from temporal_core.dev_server import free_port
-from temporal_core.side_effects import SideEffectLog
+from contracts.reports import ReportConfig
+from stand_ins.side_effect_log import SideEffectLog
 from temporal_core.testing import DevServerProcess
+from temporal_core.testing.dev_server import free_port
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from worker_reports.models import ReportConfig
 from worker_reports.storage import chunk_path
 from worker_reports.workflows import ReportGenerationWorkflow
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from temporal_core.mail import LocalEmailSender, OutgoingEmail
-from temporal_core.side_effects import SideEffectLog
+from contracts.orders import OrderItem
+from stand_ins.mail import LocalEmailSender, OutgoingEmail
+from stand_ins.side_effect_log import SideEffectLog
 from worker_orders.inventory import InvalidItemsError, LocalInventory
 from worker_orders.payments import LocalPaymentGateway, PaymentDeclinedError
 
@@ -52,13 +53,13 @@ def test_refund_without_a_charge_does_nothing(side_effects: SideEffectLog) -> No
 
 def test_inventory_and_email_are_idempotent(side_effects: SideEffectLog) -> None:
     stock = LocalInventory(side_effects)
-    first = stock.reserve("o-3", [{"sku": "w", "quantity": 1}])
+    first = stock.reserve("o-3", [OrderItem(sku="w", quantity=1)])
 
-    assert stock.reserve("o-3", [{"sku": "w", "quantity": 1}]) == first
+    assert stock.reserve("o-3", [OrderItem(sku="w", quantity=1)]) == first
     assert stock.release("o-3") is True
     assert stock.release("o-4") is False
     with pytest.raises(InvalidItemsError):
-        stock.reserve("o-5", [{"sku": "w", "quantity": -1}])
+        stock.reserve("o-5", [OrderItem(sku="w", quantity=-1)])
 
     sender = LocalEmailSender(side_effects)
     message = OutgoingEmail(idempotency_key="k", to="a@b.c", subject="s", body="b")

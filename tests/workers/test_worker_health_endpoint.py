@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from temporal_core.dev_server import free_port
-from temporal_core.health_server import HealthReport, HealthServer
+from temporal_core.testing.dev_server import free_port
+from temporal_core.worker.health import HealthReport, HealthServer
 
 
 class Switch:

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from temporal_core.log_setup import configure_logging
+from temporal_core.observability.log_setup import configure_logging
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import typer
-from temporal_core.cli.worker import select_queues, service_name_for
-from temporal_core.registry import WorkerPackage, registry
+from temporal_core.authoring.registry import WorkerPackage, registry
+from temporal_core.worker.serve import select_queues, service_name_for
 
 INSTALLED = registry.discover()
 

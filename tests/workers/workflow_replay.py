@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from temporal_core.worker import sandboxed_runner
+from temporal_core.worker.build import sandboxed_runner
 from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer

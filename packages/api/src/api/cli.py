@@ -16,8 +16,8 @@ from typing import Annotated
 
 import typer
 from temporal_core import SettingsError, TemporalSettings
-from temporal_core.log_setup import LogFormatOption, LogLevelOption, configure_logging
-from temporal_core.process_exit import exit_process
+from temporal_core.cli.process_exit import exit_process
+from temporal_core.observability.log_setup import LogFormatOption, LogLevelOption, configure_logging
 
 __all__ = ["main"]
 

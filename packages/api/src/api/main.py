@@ -15,8 +15,8 @@ from typing import Any
 
 from fastapi import FastAPI
 from temporal_core import TemporalClientService, TemporalSettings
-from temporal_core.log_setup import configure_logging
-from temporal_core.telemetry import configure_telemetry
+from temporal_core.observability.log_setup import configure_logging
+from temporal_core.observability.tracing import configure_telemetry
 
 from api.body_limit import BodySizeLimitMiddleware
 from api.deps import AppDependencies

@@ -1,7 +1,7 @@
 """``ApiSettings``: the API's own limits and wiring, read once from ``API_*`` variables.
 
-Temporal connection settings stay in ``temporal_core.settings.TemporalSettings`` (``TEMPORAL_*``);
-this class only holds what the HTTP layer decides: how long a request may wait, how big a request
+Temporal connection settings stay in ``temporal_core.TemporalSettings`` (``TEMPORAL_*``); this
+class only holds what the HTTP layer decides: how long a request may wait, how big a request
 may be, and which Temporal task queue each registered queue name maps to.
 """
 
@@ -12,7 +12,7 @@ from typing import Any, Self
 
 from pydantic import AliasChoices, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from temporal_core.settings import SettingsError
+from temporal_core.client.settings import SettingsError
 
 __all__ = ["ApiSettings"]
 

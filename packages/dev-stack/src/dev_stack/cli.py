@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from temporal_core.process_exit import exit_process
+from temporal_core.cli.process_exit import exit_process
 
 from dev_stack.config import LOOPBACK, WORKERS, StackConfig, StackError, find_workspace_root
 from dev_stack.stack import Stack, health_port_option

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
-from temporal_core.dev_server import BinaryNotFoundError, bundled_binary
+from temporal_core.testing.dev_server import BinaryNotFoundError, bundled_binary
 
 __all__ = [
     "LOOPBACK",

@@ -15,7 +15,7 @@ import time
 from collections.abc import Coroutine
 from typing import Any
 
-from temporal_core.dev_server import dev_server_command, free_port
+from temporal_core.testing.dev_server import dev_server_command, free_port
 
 from dev_stack.config import (
     LOOPBACK,

@@ -3,25 +3,40 @@
 The names most code needs are importable from here; see each module for the details.
 """
 
-from temporal_core.client import (
+from temporal_core.authoring.base_workflow import (
+    BaseWorkflow,
+    CancelRequest,
+    WorkflowState,
+    was_started,
+)
+from temporal_core.authoring.registry import RegistryError, activity_defn, registry, workflow_defn
+from temporal_core.client.service import (
     TemporalClientService,
     TemporalDisabledError,
     TemporalUnavailableError,
 )
-from temporal_core.registry import RegistryError, activity_defn, registry, workflow_defn
-from temporal_core.settings import SettingsError, TemporalSettings
-from temporal_core.worker import build_worker
-from temporal_core.workflow import BaseWorkflow, CancelRequest, WorkflowState, was_started
+from temporal_core.client.settings import SettingsError, TemporalSettings
+from temporal_core.client.workflow_contract import (
+    QueryContract,
+    SignalContract,
+    UpdateContract,
+    WorkflowContract,
+)
+from temporal_core.worker.build import build_worker
 
 __all__ = [
     "BaseWorkflow",
     "CancelRequest",
+    "QueryContract",
     "RegistryError",
     "SettingsError",
+    "SignalContract",
     "TemporalClientService",
     "TemporalDisabledError",
     "TemporalSettings",
     "TemporalUnavailableError",
+    "UpdateContract",
+    "WorkflowContract",
     "WorkflowState",
     "activity_defn",
     "build_worker",

@@ -2,7 +2,7 @@
 
 import sys
 
-from temporal_core.cli.worker import main
+from temporal_core.worker.serve import main
 
 if __name__ == "__main__":
     main(sys.argv[1:], package="worker-approvals")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from temporal_core.mail import OutgoingEmail, email_sender
-from temporal_core.registry import activity_defn
+from stand_ins.mail import OutgoingEmail, email_sender
+from temporal_core.authoring.registry import activity_defn
 from temporalio import activity
 
 from worker_approvals.models import ApprovalRequestEmail

@@ -10,26 +10,28 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Literal
 
-from temporal_core.registry import workflow_defn
-from temporal_core.workflow import BaseWorkflow
+from temporal_core.authoring.base_workflow import BaseWorkflow
+from temporal_core.authoring.registry import workflow_defn
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from worker_approvals.activities import send_approval_request
-    from worker_approvals.models import (
+    from contracts.approvals import (
+        APPROVAL,
         ApprovalInput,
+        ApprovalOutcome,
         ApprovalOutput,
-        ApprovalRequestEmail,
         ApprovalState,
-        ApprovalStatus,
         Decision,
     )
+
+    from worker_approvals.activities import send_approval_request
+    from worker_approvals.models import ApprovalRequestEmail
 
 __all__ = ["ApprovalWorkflow"]
 
 
-@workflow_defn(queue="approvals")
-@workflow.defn
+@workflow_defn(queue=APPROVAL.queue)
+@workflow.defn(name=APPROVAL.name)
 class ApprovalWorkflow(BaseWorkflow[ApprovalInput, ApprovalOutput]):
     """A human-in-the-loop approval; ``state`` reports ``pending`` until someone decides."""
 
@@ -101,7 +103,7 @@ class ApprovalWorkflow(BaseWorkflow[ApprovalInput, ApprovalOutput]):
             return self._finish(input, self.outcome)
         return self._finish(input, "cancelled")
 
-    def _finish(self, input: ApprovalInput, status: ApprovalStatus) -> ApprovalOutput:
+    def _finish(self, input: ApprovalInput, status: ApprovalOutcome) -> ApprovalOutput:
         self.status = status
         self.step = None
         self.progress = 100

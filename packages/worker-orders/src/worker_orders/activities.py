@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 
-from temporal_core.mail import OutgoingEmail, email_sender
-from temporal_core.registry import activity_defn
-from temporal_core.side_effects import default_side_effect_log
+from stand_ins.mail import OutgoingEmail, email_sender
+from stand_ins.side_effect_log import default_side_effect_log
+from temporal_core.authoring.registry import activity_defn
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 

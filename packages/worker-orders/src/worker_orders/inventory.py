@@ -7,9 +7,10 @@ and releases in the side-effect log, at most once per order.
 from __future__ import annotations
 
 import uuid
-from typing import Any, Protocol
+from typing import Protocol
 
-from temporal_core.side_effects import SideEffectLog, default_side_effect_log
+from contracts.orders import OrderItem
+from stand_ins.side_effect_log import SideEffectLog, default_side_effect_log
 
 from worker_orders.models import Reservation
 
@@ -34,7 +35,7 @@ class InvalidItemsError(ValueError):
 class Inventory(Protocol):
     """Reserves and releases stock, idempotently by order id."""
 
-    def reserve(self, order_id: str, items: list[dict[str, Any]]) -> Reservation:
+    def reserve(self, order_id: str, items: list[OrderItem]) -> Reservation:
         """Hold ``items`` once for ``order_id``; a repeat returns the first reservation."""
         ...
 
@@ -43,10 +44,10 @@ class Inventory(Protocol):
         ...
 
 
-def _check_items(items: list[dict[str, Any]]) -> None:
+def _check_items(items: list[OrderItem]) -> None:
     for index, item in enumerate(items):
-        quantity = item.get("quantity", 1)
-        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
+        quantity = item.quantity
+        if quantity < 1:
             raise InvalidItemsError(
                 f"item {index} has quantity {quantity!r}; quantities are whole numbers from 1"
             )
@@ -62,18 +63,21 @@ class LocalInventory:
     def _effects(self) -> SideEffectLog:
         return self._log or default_side_effect_log()
 
-    def reserve(self, order_id: str, items: list[dict[str, Any]]) -> Reservation:
+    def reserve(self, order_id: str, items: list[OrderItem]) -> Reservation:
         """Record a reservation for ``order_id`` unless one exists."""
         _check_items(items)
         effect, _ = self._effects().record_once(
             RESERVE_KIND,
             order_id,
-            {"reservation_id": f"res_{uuid.uuid4().hex[:12]}", "items": items},
+            {
+                "reservation_id": f"res_{uuid.uuid4().hex[:12]}",
+                "items": [item.model_dump() for item in items],
+            },
         )
         return Reservation(
             order_id=order_id,
             reservation_id=str(effect.payload["reservation_id"]),
-            items=list(effect.payload["items"]),
+            items=[OrderItem.model_validate(item) for item in effect.payload["items"]],
         )
 
     def release(self, order_id: str) -> bool:

@@ -1,52 +1,22 @@
-"""Input and output of the order workflow: the contract shared by the API and this worker."""
+"""Inputs and outputs of the orders activities.
+
+The workflow's own models (input, output, state) are in ``contracts.orders``.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
+from contracts.orders import OrderItem
 from pydantic import BaseModel, Field
-from temporal_core.workflow import WorkflowState
 
 __all__ = [
     "ChargeRequest",
     "ConfirmationRequest",
-    "OrderInput",
-    "OrderOutput",
-    "OrderState",
-    "OrderStatus",
     "PaymentReceipt",
     "RefundRequest",
     "ReleaseRequest",
     "Reservation",
     "ReservationRequest",
 ]
-
-OrderStatus = Literal["completed", "cancelled", "failed"]
-
-
-class OrderInput(BaseModel):
-    """An order to process; the guide's model. ``order_id`` keys every side effect."""
-
-    order_id: str
-    customer_email: str
-    amount: float
-    items: list[dict[str, Any]] = Field(default_factory=list[dict[str, Any]])
-
-
-class OrderOutput(BaseModel):
-    """How an order ended."""
-
-    order_id: str
-    status: str
-    message: str
-
-
-class OrderState(WorkflowState):
-    """The ``state`` query of an order: the base fields plus what has happened so far."""
-
-    transaction_id: str | None = None
-    reservation_id: str | None = None
-    refunded: bool = False
 
 
 class ChargeRequest(BaseModel):
@@ -75,7 +45,7 @@ class ReservationRequest(BaseModel):
     """Input of ``reserve_inventory``; ``order_id`` is the idempotency key."""
 
     order_id: str
-    items: list[dict[str, Any]] = Field(default_factory=list[dict[str, Any]])
+    items: list[OrderItem] = Field(default_factory=list[OrderItem])
 
 
 class Reservation(BaseModel):
@@ -83,7 +53,7 @@ class Reservation(BaseModel):
 
     order_id: str
     reservation_id: str
-    items: list[dict[str, Any]]
+    items: list[OrderItem]
 
 
 class ReleaseRequest(BaseModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Protocol
 
-from temporal_core.side_effects import SideEffectLog, default_side_effect_log
+from stand_ins.side_effect_log import SideEffectLog, default_side_effect_log
 
 from worker_orders.models import PaymentReceipt
 

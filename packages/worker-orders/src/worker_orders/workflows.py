@@ -13,12 +13,14 @@ from __future__ import annotations
 import asyncio
 from typing import NoReturn
 
-from temporal_core.registry import workflow_defn
-from temporal_core.workflow import BaseWorkflow
+from temporal_core.authoring.base_workflow import BaseWorkflow
+from temporal_core.authoring.registry import workflow_defn
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 with workflow.unsafe.imports_passed_through():
+    from contracts.orders import ORDER, OrderInput, OrderOutput, OrderState
+
     from worker_orders.activities import (
         charge_payment,
         confirm_order,
@@ -29,9 +31,6 @@ with workflow.unsafe.imports_passed_through():
     from worker_orders.models import (
         ChargeRequest,
         ConfirmationRequest,
-        OrderInput,
-        OrderOutput,
-        OrderState,
         PaymentReceipt,
         RefundRequest,
         ReleaseRequest,
@@ -48,8 +47,8 @@ def _progress(steps_done: int) -> int:
     return steps_done * 100 // len(_STEPS)
 
 
-@workflow_defn(queue="orders")
-@workflow.defn
+@workflow_defn(queue=ORDER.queue)
+@workflow.defn(name=ORDER.name)
 class OrderWorkflow(BaseWorkflow[OrderInput, OrderOutput]):
     """Processes one order; its ``state`` query reports the step and what was charged/held."""
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 import asyncio
 import os
 
-from temporal_core.registry import activity_defn
-from temporal_core.side_effects import default_side_effect_log
+from contracts.reports import ReportOutput
+from stand_ins.side_effect_log import default_side_effect_log
+from temporal_core.authoring.registry import activity_defn
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -25,7 +26,6 @@ from worker_reports.models import (
     ChunkRequest,
     ChunkResult,
     DiscardRequest,
-    ReportOutput,
 )
 from worker_reports.report_rows import report_row
 

@@ -11,26 +11,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from temporal_core import activity_defaults
-from temporal_core.registry import workflow_defn
-from temporal_core.workflow import BaseWorkflow
+from temporal_core.authoring import activity_defaults
+from temporal_core.authoring.base_workflow import BaseWorkflow
+from temporal_core.authoring.registry import workflow_defn
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from contracts.reports import REPORT, ReportConfig, ReportOutput, ReportState
+
     from worker_reports.activities import (
         assemble_report,
         discard_report_parts,
         write_report_chunk,
     )
-    from worker_reports.models import (
-        AssembleRequest,
-        ChunkRequest,
-        DiscardRequest,
-        ReportConfig,
-        ReportOutput,
-        ReportState,
-    )
+    from worker_reports.models import AssembleRequest, ChunkRequest, DiscardRequest
 
 __all__ = ["DEFAULT_CHUNK_HEARTBEAT_TIMEOUT", "ReportGenerationWorkflow"]
 
@@ -39,8 +34,8 @@ DEFAULT_CHUNK_HEARTBEAT_TIMEOUT = timedelta(seconds=30)
 says otherwise."""
 
 
-@workflow_defn(queue="reports")
-@workflow.defn
+@workflow_defn(queue=REPORT.queue)
+@workflow.defn(name=REPORT.name)
 class ReportGenerationWorkflow(BaseWorkflow[ReportConfig, ReportOutput]):
     """Writes ``config.rows`` rows in ``config.chunk_size`` chunks, then joins them into a file."""
 

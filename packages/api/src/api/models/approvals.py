@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from contracts.approvals import ApprovalInput, ApprovalOutput, Decision
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
-from worker_approvals.models import ApprovalInput, ApprovalOutput, Decision
 
 from api.models.common import BusinessKey, WorkflowStatusName
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from contracts.orders import OrderInput, OrderItem, OrderOutput
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
-from worker_orders.models import OrderInput, OrderOutput
 
 from api.models.common import BusinessKey, WorkflowStatusName
 
 __all__ = [
     "BatchItem",
     "BatchResponse",
+    "OrderItemRequest",
     "OrderRequest",
     "OrderResult",
     "OrderStatus",
@@ -29,6 +30,18 @@ _ORDER_EXAMPLE: dict[str, Any] = {
 }
 
 
+MAX_QUANTITY = 10_000
+
+
+class OrderItemRequest(BaseModel):
+    """One order line as a client sends it: a stock-keeping unit and a whole quantity."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sku: BusinessKey = Field(description="Stock-keeping unit, e.g. `BOOK-1`.")
+    quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY)
+
+
 class OrderRequest(BaseModel):
     """An order as a client sends it; validated here, then passed on as ``OrderInput``."""
 
@@ -39,7 +52,9 @@ class OrderRequest(BaseModel):
     amount: float = Field(
         gt=0, le=MAX_AMOUNT, allow_inf_nan=False, description="Positive and finite."
     )
-    items: list[dict[str, Any]] = Field(default_factory=list[dict[str, Any]], max_length=MAX_ITEMS)
+    items: list[OrderItemRequest] = Field(
+        default_factory=list[OrderItemRequest], max_length=MAX_ITEMS
+    )
 
     def to_input(self) -> OrderInput:
         """The worker's model, which is what the workflow receives."""
@@ -47,7 +62,7 @@ class OrderRequest(BaseModel):
             order_id=self.order_id,
             customer_email=str(self.customer_email),
             amount=self.amount,
-            items=self.items,
+            items=[OrderItem(sku=item.sku, quantity=item.quantity) for item in self.items],
         )
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from contracts.reports import ReportConfig, ReportFormat, ReportOutput
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from worker_reports.models import ReportConfig, ReportFormat, ReportOutput
 
 from api.models.common import WorkflowStatusName
 

@@ -10,11 +10,11 @@ import asyncio
 from datetime import timedelta
 from typing import Annotated, Any
 
+from contracts.orders import OrderOutput
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import JSONResponse
 from temporal_core import CancelRequest
 from temporalio.common import RetryPolicy
-from worker_orders.models import OrderOutput
 from worker_orders.workflows import OrderWorkflow
 
 from api.deps import ApiSettingsDep, TemporalClientDep

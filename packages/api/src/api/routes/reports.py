@@ -6,10 +6,10 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+from contracts.reports import ReportOutput
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, JSONResponse
 from temporal_core import CancelRequest
-from worker_reports.models import ReportOutput
 from worker_reports.workflows import ReportGenerationWorkflow
 
 from api.deps import ApiSettingsDep, TemporalClientDep

@@ -101,6 +101,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     if command is not None:
         command(args)
         return
-    from temporal_core.cli.worker import main as worker_main
+    from temporal_core.worker.serve import main as worker_main
 
     worker_main(args, package=package)

@@ -8,8 +8,8 @@ from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from temporal_core.dev_server import GUIDE_SEARCH_ATTRIBUTES, bundled_binary
-from temporal_core.telemetry import temporal_interceptors
+from temporal_core.observability.tracing import temporal_interceptors
+from temporal_core.testing.dev_server import GUIDE_SEARCH_ATTRIBUTES, bundled_binary
 
 __all__ = ["start_dev_environment", "start_time_skipping_environment"]
 

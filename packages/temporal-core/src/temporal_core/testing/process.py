@@ -10,7 +10,7 @@ from typing import Self
 
 from temporalio.client import Client
 
-from temporal_core.dev_server import dev_server_command, free_port
+from temporal_core.testing.dev_server import dev_server_command, free_port
 
 __all__ = ["DevServerProcess"]
 

@@ -13,8 +13,8 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RetryConfig, TLSConfig
 
-from temporal_core.client_settings import default_settings, remember_settings
-from temporal_core.settings import TemporalSettings
+from temporal_core.client.settings import TemporalSettings
+from temporal_core.client.start_defaults import StartDefaultsInterceptor
 
 __all__ = ["TemporalClientService", "TemporalDisabledError", "TemporalUnavailableError"]
 
@@ -66,9 +66,10 @@ class TemporalClientService:
     ) -> None:
         """Keep the settings; nothing connects until ``get_client()``.
 
-        ``interceptors`` default to the telemetry interceptors (tracing across the server).
+        ``interceptors`` default to the telemetry interceptors (tracing across the server). The
+        settings' workflow start defaults are always applied (:class:`StartDefaultsInterceptor`).
         """
-        self._settings = settings or default_settings()
+        self._settings = settings or TemporalSettings.load()
         self._interceptors = interceptors
         self._health_timeout = health_timeout
         self._client: Client | None = None
@@ -119,7 +120,7 @@ class TemporalClientService:
         settings = self._settings
         interceptors = self._interceptors
         if interceptors is None:
-            from temporal_core.telemetry import temporal_interceptors
+            from temporal_core.observability.tracing import temporal_interceptors
 
             interceptors = temporal_interceptors()
         timeout = settings.connect_timeout.total_seconds()
@@ -131,7 +132,7 @@ class TemporalClientService:
                     api_key=settings.api_key.get_secret_value() if settings.api_key else None,
                     tls=tls_config(settings),
                     data_converter=pydantic_data_converter,
-                    interceptors=interceptors,
+                    interceptors=[*interceptors, StartDefaultsInterceptor(settings)],
                     identity=settings.identity,
                     connect_timeout=settings.connect_timeout,
                     # Calls made while the server is down should fail fast enough for an HTTP
@@ -149,7 +150,6 @@ class TemporalClientService:
             raise TemporalUnavailableError(
                 f"cannot reach Temporal at {settings.url} (namespace {settings.namespace}): {error}"
             ) from error
-        remember_settings(client, settings)
         logger.info("connected to Temporal at %s namespace %s", settings.url, settings.namespace)
         return client
 

@@ -10,11 +10,10 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from temporal_core import activity_defaults
-from temporal_core.client_settings import settings_for
-from temporal_core.converter import pydantic_client
-from temporal_core.registry import registry
-from temporal_core.settings import TemporalSettings
+from temporal_core.authoring import activity_defaults
+from temporal_core.authoring.registry import registry
+from temporal_core.client.converter import pydantic_client
+from temporal_core.client.settings import TemporalSettings
 
 __all__ = ["PASSTHROUGH_MODULES", "build_worker", "sandboxed_runner"]
 
@@ -51,13 +50,13 @@ def build_worker(
 ) -> Worker:
     """Return a worker for ``queue`` with its registered workflows and activities.
 
-    Tuning comes from ``settings`` (default: the ones ``client`` was created with) merged with
+    Tuning comes from ``settings`` (default: read from the environment) merged with
     the queue's overrides; keyword ``overrides`` are passed to ``Worker`` and win over both.
     ``task_queue`` polls another Temporal queue name with ``queue``'s contents (tests use a fresh
     one each). The activity defaults are installed for ``BaseWorkflow.execute_activity``.
     """
     task_queue = task_queue or queue
-    settings = settings or settings_for(client)
+    settings = settings or TemporalSettings.load()
     client = pydantic_client(client)
     contents = registry.contents(queue)
     per_queue = settings.for_queue(queue)

@@ -20,15 +20,20 @@ from typing import Annotated
 
 import typer
 
-from temporal_core.log_setup import LogFormatOption, LogLevelOption, configure_logging
-from temporal_core.process_exit import exit_process
-from temporal_core.registry import RegistryError, WorkerPackage, registered_queues, registry
-from temporal_core.settings import SettingsError, TemporalSettings
-from temporal_core.worker_runner import EXIT_FAILURE, RunnerOptions, WorkerRunner
+from temporal_core.authoring.registry import (
+    RegistryError,
+    WorkerPackage,
+    registered_queues,
+    registry,
+)
+from temporal_core.cli.process_exit import exit_process
+from temporal_core.client.settings import SettingsError, TemporalSettings
+from temporal_core.observability.log_setup import LogFormatOption, LogLevelOption, configure_logging
+from temporal_core.worker.runner import EXIT_FAILURE, RunnerOptions, WorkerRunner
 
 __all__ = ["EXIT_USAGE", "main", "select_queues", "service_name_for"]
 
-logger = logging.getLogger("temporal_core.cli.worker")
+logger = logging.getLogger("temporal_core.worker.serve")
 
 EXIT_USAGE = 2
 SHARED_SERVICE_NAME = "worker"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
-from temporal_core.side_effects import SideEffectLog, default_side_effect_log
+from stand_ins.side_effect_log import SideEffectLog, default_side_effect_log
 
 __all__ = [
     "EMAIL_KIND",

@@ -30,11 +30,13 @@ from temporalio.common import (
     WorkflowIDReusePolicy,
 )
 
-from temporal_core import activity_defaults
-from temporal_core.client_settings import settings_for
-from temporal_core.converter import pydantic_client
-from temporal_core.registry import registry
-from temporal_core.search_attributes import SearchAttributesInput, to_typed_search_attributes
+from temporal_core.authoring import activity_defaults
+from temporal_core.authoring.registry import registry
+from temporal_core.authoring.search_attributes import (
+    SearchAttributesInput,
+    to_typed_search_attributes,
+)
+from temporal_core.client.converter import pydantic_client
 
 __all__ = ["BaseWorkflow", "CancelRequest", "WorkflowState", "was_started"]
 
@@ -173,14 +175,13 @@ class BaseWorkflow(Generic[TInput, TReturn]):
     ) -> WorkflowHandle[Self, TReturn]:
         """Start the workflow and return a typed handle without waiting for it.
 
-        Unset timeouts and retry policy fall back to the settings the client was created with.
+        Unset timeouts and retry policy fall back to the settings of a client made by
+        ``TemporalClientService`` (its ``StartDefaultsInterceptor``), else to the server's.
         ``search_attributes`` takes the SDK's ``TypedSearchAttributes`` or the plain dict form
         (``{"CustomKeywordField": ["a@b.c"]}``). Raises ``WorkflowAlreadyStartedError`` when a
         workflow with ``id`` is running and the conflict policy does not say otherwise.
         """
-        settings = settings_for(client)
         client = pydantic_client(client)
-        workflow_retry = settings.workflow_retry.to_policy() if settings.workflow_retry else None
         typed_attributes: TypedSearchAttributes | None = (
             to_typed_search_attributes(search_attributes) if search_attributes else None
         )
@@ -190,10 +191,10 @@ class BaseWorkflow(Generic[TInput, TReturn]):
             id=id,
             task_queue=task_queue or cls.task_queue(),
             result_type=cls.return_type,
-            execution_timeout=execution_timeout or settings.workflow_execution_timeout,
-            run_timeout=run_timeout or settings.workflow_run_timeout,
-            task_timeout=task_timeout or settings.workflow_task_timeout,
-            retry_policy=retry_policy or workflow_retry,
+            execution_timeout=execution_timeout,
+            run_timeout=run_timeout,
+            task_timeout=task_timeout,
+            retry_policy=retry_policy,
             memo=memo,
             search_attributes=typed_attributes,
             id_reuse_policy=id_reuse_policy,
@@ -257,7 +258,23 @@ def was_started(handle: WorkflowHandle[Any, Any]) -> bool:
 
     False when ``WorkflowIDConflictPolicy.USE_EXISTING`` found the workflow already running; the
     server says so atomically, so callers need no read-then-write check.
+
+    The SDK keeps the server's answer (``StartWorkflowExecutionResponse.started``) on the handle
+    without a public accessor, so this reads that private attribute. It fails loudly rather than
+    guess: ``ValueError`` for a handle that no start call returned, ``RuntimeError`` when an SDK
+    upgrade removed the attribute (``tests/core/test_base_workflow.py`` pins both).
     """
-    response = getattr(handle, "_start_workflow_response", None)
-    started = getattr(response, "started", True)
-    return bool(started)
+    if not hasattr(handle, _START_RESPONSE):
+        raise RuntimeError(
+            f"this temporalio version keeps no {_START_RESPONSE} on workflow handles; "
+            "was_started() needs another way to learn whether a start created a run"
+        )
+    response = getattr(handle, _START_RESPONSE)
+    if response is None:
+        raise ValueError("was_started() needs the handle a start call returned, not get_handle()")
+    if not hasattr(response, "started"):
+        raise RuntimeError(f"{type(response).__name__} has no 'started' field in this SDK version")
+    return bool(response.started)
+
+
+_START_RESPONSE = "_start_workflow_response"

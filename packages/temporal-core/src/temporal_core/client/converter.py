@@ -10,7 +10,6 @@ same connection with the pydantic payload converter (codec and failure converter
 from __future__ import annotations
 
 import dataclasses
-from weakref import WeakKeyDictionary
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import PydanticPayloadConverter
@@ -18,23 +17,18 @@ from temporalio.converter import DefaultPayloadConverter
 
 __all__ = ["pydantic_client"]
 
-_siblings: WeakKeyDictionary[Client, Client] = WeakKeyDictionary()
-
 
 def pydantic_client(client: Client) -> Client:
-    """``client`` itself if it converts pydantic models natively, else a cached sibling that does.
+    """``client`` itself if it converts pydantic models natively, else a sibling that does.
 
     Only a client on the SDK's default payload converter is replaced; a custom converter is the
-    caller's choice and is kept.
+    caller's choice and is kept. The sibling shares the connection (``Client(**config)`` opens
+    nothing), so building one per call costs microseconds and needs no cache keyed by client.
     """
     if client.data_converter.payload_converter_class is not DefaultPayloadConverter:
         return client
-    sibling = _siblings.get(client)
-    if sibling is None:
-        config = client.config()
-        config["data_converter"] = dataclasses.replace(
-            client.data_converter, payload_converter_class=PydanticPayloadConverter
-        )
-        sibling = Client(**config)
-        _siblings[client] = sibling
-    return sibling
+    config = client.config()
+    config["data_converter"] = dataclasses.replace(
+        client.data_converter, payload_converter_class=PydanticPayloadConverter
+    )
+    return Client(**config)

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from temporalio.common import RetryPolicy
 
-from temporal_core.settings import TemporalSettings
+from temporal_core.client.settings import TemporalSettings
 
 __all__ = ["ActivityDefaults", "for_queue", "install", "resolve"]
 

@@ -29,13 +29,13 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from temporal_core.activity_tracking import ActivityRun, ActivityTracker
-from temporal_core.client import TemporalClientService, TemporalUnavailableError
-from temporal_core.health_server import HealthReport, HealthServer
-from temporal_core.settings import TemporalSettings
-from temporal_core.telemetry import configure_telemetry
-from temporal_core.worker import build_worker
-from temporal_core.worker_runtime import install_worker_runtime
+from temporal_core.client.service import TemporalClientService, TemporalUnavailableError
+from temporal_core.client.settings import TemporalSettings
+from temporal_core.observability.tracing import configure_telemetry
+from temporal_core.worker.activity_tracking import ActivityRun, ActivityTracker
+from temporal_core.worker.build import build_worker
+from temporal_core.worker.health import HealthReport, HealthServer
+from temporal_core.worker.runtime import install_worker_runtime
 
 __all__ = ["EXIT_FAILURE", "EXIT_OK", "RunnerOptions", "WorkerRunner"]
 

@@ -1,0 +1,1 @@
+"""Writing workflows and activities: the typed base workflow, the queue registry, options."""

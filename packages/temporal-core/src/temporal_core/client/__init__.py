@@ -1,0 +1,1 @@
+"""Talking to Temporal: settings, the shared client service and the payload converter."""
