@@ -211,15 +211,16 @@ async def test_unsafe_workflow_id_in_path_is_422(http: httpx.AsyncClient) -> Non
 
 
 async def test_failed_order_result_is_a_409_that_says_why(http: httpx.AsyncClient) -> None:
-    body = order(items=[{"sku": "X", "quantity": 0}])
+    # More than the local inventory holds: the worker refuses it and the order compensates.
+    body = order(items=[{"sku": "X", "quantity": 5000}])
     started = await http.post("/orders", json=body)
     assert started.status_code == 202
     result = await http.get(started.json()["result_url"], params={"wait": 20})
     problem = assert_problem(result, 409, "order-failed")
-    assert "quantity" in problem["detail"]
+    assert "in stock" in problem["detail"]
     assert problem["workflow_id"] == started.json()["workflow_id"]
 
-    sync = await http.post("/orders/sync", json=order(items=[{"quantity": -1}]))
+    sync = await http.post("/orders/sync", json=order(items=[{"sku": "Y", "quantity": 2000}]))
     assert_problem(sync, 409, "order-failed")
 
 

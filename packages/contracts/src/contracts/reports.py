@@ -15,6 +15,7 @@ __all__ = [
     "REPORTS_QUEUE",
     "ReportConfig",
     "ReportFormat",
+    "ReportOutcome",
     "ReportOutput",
     "ReportState",
 ]
@@ -52,14 +53,21 @@ class ReportConfig(BaseModel):
         return -(-self.rows // self.chunk_size)
 
 
+ReportOutcome = Literal["completed", "cancelled"]
+"""``cancelled``: a ``cancel`` signal stopped the report and its part files were deleted."""
+
+
 class ReportOutput(BaseModel):
-    """The finished report: where the file is, relative to the reports directory."""
+    """How a report ended: the file (relative to the reports directory), or cancelled."""
 
     report_id: str
-    file_name: str
+    status: ReportOutcome = "completed"
+    file_name: str | None = None
+    """None when the report was cancelled."""
     format: ReportFormat
     rows: int
-    size_bytes: int
+    """Rows in the file; for a cancelled report, the rows written before it stopped."""
+    size_bytes: int = 0
 
 
 class ReportState(WorkflowState):

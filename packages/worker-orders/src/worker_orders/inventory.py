@@ -29,7 +29,7 @@ RELEASE_KIND = "inventory.release"
 
 
 class InvalidItemsError(ValueError):
-    """An item cannot be reserved as given (bad quantity); retrying will not help."""
+    """An item cannot be reserved as given (bad quantity, out of stock); retrying will not help."""
 
 
 class Inventory(Protocol):
@@ -44,12 +44,22 @@ class Inventory(Protocol):
         ...
 
 
+LOCAL_STOCK_PER_SKU = 1000
+"""How many of any one SKU the local inventory holds: a larger order line is out of stock, which
+is how a developer (and the API tests) make an order fail and compensate on purpose."""
+
+
 def _check_items(items: list[OrderItem]) -> None:
     for index, item in enumerate(items):
         quantity = item.quantity
         if quantity < 1:
             raise InvalidItemsError(
                 f"item {index} has quantity {quantity!r}; quantities are whole numbers from 1"
+            )
+        if quantity > LOCAL_STOCK_PER_SKU:
+            raise InvalidItemsError(
+                f"item {index} ({item.sku}): {quantity} ordered, only {LOCAL_STOCK_PER_SKU} "
+                "in stock"
             )
 
 

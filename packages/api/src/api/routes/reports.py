@@ -186,6 +186,8 @@ async def download_report(
 
 def _report_file(reports_dir: Path, output: ReportOutput) -> Path | None:
     # The file name comes from workflow history; never let it point outside the directory.
+    if output.file_name is None:
+        return None
     root = reports_dir.resolve()
     candidate = (root / output.file_name).resolve()
     if candidate.parent != root or not candidate.is_file():
