@@ -16,9 +16,9 @@ from temporal_core import CancelRequest, build_worker
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
-from worker_reports import storage
-from worker_reports.activities import ROW_DELAY_ENV
 from worker_reports.report_rows import report_row
+from worker_reports.storage import InvalidReportIdError, ReportStorage, keep_first_lines
+from worker_reports.wiring import ROW_DELAY_ENV
 from worker_reports.workflows import ReportGenerationWorkflow
 
 from tests.workers.workflow_replay import assert_replays
@@ -74,20 +74,20 @@ async def test_json_report(
 
 
 def test_a_resumed_chunk_keeps_only_the_heartbeated_rows(reports_dir: Path) -> None:
-    part = storage.chunk_path("r-1", 0, partial=True)
+    part = ReportStorage(reports_dir).chunk_path("r-1", 0, partial=True)
     part.parent.mkdir(parents=True)
     # Three whole rows, then half a row cut off by a crash.
     part.write_bytes(b'{"row":0}\n{"row":1}\n{"row":2}\n{"row":')
 
-    assert storage.keep_first_lines(part, 2) == 2
+    assert keep_first_lines(part, 2) == 2
     assert part.read_bytes() == b'{"row":0}\n{"row":1}\n'
-    assert storage.keep_first_lines(part, 10) == 2
+    assert keep_first_lines(part, 10) == 2
 
 
 def test_report_ids_that_are_not_file_names_are_refused(reports_dir: Path) -> None:
     for bad in ("../escape", ".hidden", "a/b", ""):
-        with pytest.raises(storage.InvalidReportIdError):
-            storage.report_path(bad, "csv")
+        with pytest.raises(InvalidReportIdError):
+            ReportStorage(reports_dir).report_path(bad, "csv")
 
 
 def test_rows_are_the_same_on_every_worker() -> None:

@@ -18,7 +18,7 @@ from temporal_core.testing import DevServerProcess
 from temporal_core.testing.dev_server import free_port
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from worker_reports.storage import chunk_path
+from worker_reports.storage import ReportStorage
 from worker_reports.workflows import ReportGenerationWorkflow
 
 from tests.workers.worker_processes import PYTHON, REPO, ServeProcess, wait_for_health, worker_env
@@ -164,7 +164,6 @@ async def _report_worker_inside_a_chunk(
     dev_server: DevServerProcess,
     client: Client,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     processes: list[ServeProcess],
     *,
     row_delay: str,
@@ -172,13 +171,13 @@ async def _report_worker_inside_a_chunk(
     rows_written: int = 0,
 ) -> tuple[ServeProcess, str, dict[str, str]]:
     """A real report worker process busy writing the first chunk of a fresh report."""
-    monkeypatch.setenv("REPORTS_DIR", str(tmp_path / "reports"))
     env = worker_env(dev_server.address, tmp_path, REPORTS_ROW_DELAY_SECONDS=row_delay)
     worker = ServeProcess([PYTHON, "-m", "worker_reports", *args], env=env)
     processes.append(worker)
     await worker.wait_for_output("serving task queues reports")
     report_id = await _start_report(client, rows=10, chunk_size=10)
-    await _wait_for_rows(chunk_path(report_id, 0, partial=True), rows_written, worker)
+    part = ReportStorage(tmp_path / "reports").chunk_path(report_id, 0, partial=True)
+    await _wait_for_rows(part, rows_written, worker)
     return worker, report_id, env
 
 
@@ -187,14 +186,12 @@ async def test_sigterm_lets_the_running_activity_finish_then_exits_0(
     dev_server: DevServerProcess,
     client: Client,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     processes: list[ServeProcess],
 ) -> None:
     worker, report_id, env = await _report_worker_inside_a_chunk(
         dev_server,
         client,
         tmp_path,
-        monkeypatch,
         processes,
         row_delay="0.2",
         args=("--drain-timeout", "60"),
@@ -223,11 +220,10 @@ async def test_second_signal_exits_at_once(
     dev_server: DevServerProcess,
     client: Client,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     processes: list[ServeProcess],
 ) -> None:
     worker, report_id, _ = await _report_worker_inside_a_chunk(
-        dev_server, client, tmp_path, monkeypatch, processes, row_delay="2"
+        dev_server, client, tmp_path, processes, row_delay="2"
     )
 
     worker.send(signal.SIGINT)
@@ -244,14 +240,12 @@ async def test_an_activity_outlasting_the_drain_timeout_is_cancelled_and_exit_is
     dev_server: DevServerProcess,
     client: Client,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     processes: list[ServeProcess],
 ) -> None:
     worker, report_id, _ = await _report_worker_inside_a_chunk(
         dev_server,
         client,
         tmp_path,
-        monkeypatch,
         processes,
         row_delay="5",
         args=("--drain-timeout", "0.5"),
@@ -270,22 +264,17 @@ async def test_killed_report_worker_resumes_without_redoing_chunks(
     dev_server: DevServerProcess,
     client: Client,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     processes: list[ServeProcess],
 ) -> None:
-    monkeypatch.setenv("REPORTS_DIR", str(tmp_path / "reports"))
-    env = worker_env(
-        dev_server.address,
-        tmp_path,
-        REPORTS_ROW_DELAY_SECONDS="0.15",
-        # A dead worker's chunk is retried once its heartbeats stop for this long.
-        TEMPORAL_QUEUES__REPORTS__ACTIVITY_HEARTBEAT_TIMEOUT="2",
-    )
+    # The dead worker's chunk is retried once its heartbeats stop for the chunk activity's own
+    # heartbeat timeout (10 s): the recovery time docs/workers.md promises.
+    env = worker_env(dev_server.address, tmp_path, REPORTS_ROW_DELAY_SECONDS="0.15")
     first = ServeProcess([PYTHON, "-m", "worker_reports"], env=env)
     processes.append(first)
     await first.wait_for_output("serving task queues reports")
     report_id = await _start_report(client, rows=40, chunk_size=10)
-    await _wait_for_rows(chunk_path(report_id, 2, partial=True), 4, first)
+    part = ReportStorage(tmp_path / "reports").chunk_path(report_id, 2, partial=True)
+    await _wait_for_rows(part, 4, first)
 
     first.kill()
     second = ServeProcess([PYTHON, "-m", "worker_reports"], env=env)

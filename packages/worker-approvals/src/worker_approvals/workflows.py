@@ -24,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
         Decision,
     )
 
-    from worker_approvals.activities import send_approval_request
+    from worker_approvals.activities import ApprovalActivities
     from worker_approvals.models import ApprovalRequestEmail
 
 __all__ = ["ApprovalWorkflow"]
@@ -80,7 +80,7 @@ class ApprovalWorkflow(BaseWorkflow[ApprovalInput, ApprovalOutput]):
         self.approver_email = input.approver_email
         self.step = "sending request"
         await self.execute_activity(
-            send_approval_request,
+            ApprovalActivities.send_approval_request,
             ApprovalRequestEmail(
                 request_id=input.request_id,
                 workflow_id=workflow.info().workflow_id,

@@ -21,13 +21,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 with workflow.unsafe.imports_passed_through():
     from contracts.orders import ORDER, OrderInput, OrderOutput, OrderState
 
-    from worker_orders.activities import (
-        charge_payment,
-        confirm_order,
-        refund_payment,
-        release_inventory,
-        reserve_inventory,
-    )
+    from worker_orders.activities import OrderActivities
     from worker_orders.models import (
         ChargeRequest,
         ConfirmationRequest,
@@ -82,7 +76,7 @@ class OrderWorkflow(BaseWorkflow[OrderInput, OrderOutput]):
                 return await self._cancelled(input)
             self._begin(_STEPS[0])
             receipt: PaymentReceipt = await self.execute_activity(
-                charge_payment,
+                OrderActivities.charge_payment,
                 ChargeRequest(
                     order_id=input.order_id,
                     customer_email=input.customer_email,
@@ -96,7 +90,7 @@ class OrderWorkflow(BaseWorkflow[OrderInput, OrderOutput]):
                 return await self._cancelled(input)
             self._begin(_STEPS[1])
             reservation: Reservation = await self.execute_activity(
-                reserve_inventory,
+                OrderActivities.reserve_inventory,
                 ReservationRequest(order_id=input.order_id, items=input.items),
             )
             self.reservation_id = reservation.reservation_id
@@ -106,7 +100,7 @@ class OrderWorkflow(BaseWorkflow[OrderInput, OrderOutput]):
                 return await self._cancelled(input)
             self._begin(_STEPS[2])
             await self.execute_activity(
-                confirm_order,
+                OrderActivities.confirm_order,
                 ConfirmationRequest(
                     order_id=input.order_id,
                     customer_email=input.customer_email,
@@ -141,9 +135,11 @@ class OrderWorkflow(BaseWorkflow[OrderInput, OrderOutput]):
         reached = _STEPS.index(self._furthest_step)
         self.step = "compensating"
         if reached >= _STEPS.index("reserve_inventory"):
-            await self.execute_activity(release_inventory, ReleaseRequest(order_id=input.order_id))
+            await self.execute_activity(
+                OrderActivities.release_inventory, ReleaseRequest(order_id=input.order_id)
+            )
         refund: PaymentReceipt | None = await self.execute_activity(
-            refund_payment, RefundRequest(order_id=input.order_id)
+            OrderActivities.refund_payment, RefundRequest(order_id=input.order_id)
         )
         self.refunded = refund is not None
 

@@ -9,9 +9,6 @@ stops before the next chunk, deletes the part files written so far and fails the
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from temporal_core.authoring import activity_defaults
 from temporal_core.authoring.base_workflow import BaseWorkflow
 from temporal_core.authoring.registry import workflow_defn
 from temporalio import workflow
@@ -20,18 +17,10 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from contracts.reports import REPORT, ReportConfig, ReportOutput, ReportState
 
-    from worker_reports.activities import (
-        assemble_report,
-        discard_report_parts,
-        write_report_chunk,
-    )
+    from worker_reports.activities import ReportActivities
     from worker_reports.models import AssembleRequest, ChunkRequest, DiscardRequest
 
-__all__ = ["DEFAULT_CHUNK_HEARTBEAT_TIMEOUT", "ReportGenerationWorkflow"]
-
-DEFAULT_CHUNK_HEARTBEAT_TIMEOUT = timedelta(seconds=30)
-"""How soon a chunk whose worker died is retried, unless TEMPORAL_*ACTIVITY_HEARTBEAT_TIMEOUT
-says otherwise."""
+__all__ = ["ReportGenerationWorkflow"]
 
 
 @workflow_defn(queue=REPORT.queue)
@@ -60,16 +49,12 @@ class ReportGenerationWorkflow(BaseWorkflow[ReportConfig, ReportOutput]):
         """Write every chunk in order, then assemble the report file."""
         report_id = workflow.info().workflow_id
         self.chunks_total = config.chunk_count
-        heartbeat_timeout = (
-            activity_defaults.for_queue(workflow.info().task_queue).heartbeat_timeout
-            or DEFAULT_CHUNK_HEARTBEAT_TIMEOUT
-        )
         for index in range(self.chunks_total):
             if self.cancel_requested:
                 self.status = "cancelled"
                 self.step = "discarding parts"
                 await self.execute_activity(
-                    discard_report_parts, DiscardRequest(report_id=report_id)
+                    ReportActivities.discard_report_parts, DiscardRequest(report_id=report_id)
                 )
                 raise ApplicationError(
                     f"report cancelled after {self.chunks_done} of {self.chunks_total} chunks"
@@ -80,7 +65,7 @@ class ReportGenerationWorkflow(BaseWorkflow[ReportConfig, ReportOutput]):
             self.step = f"chunk {index + 1} of {self.chunks_total}"
             first_row = index * config.chunk_size
             await self.execute_activity(
-                write_report_chunk,
+                ReportActivities.write_report_chunk,
                 ChunkRequest(
                     report_id=report_id,
                     report_type=config.report_type,
@@ -88,14 +73,13 @@ class ReportGenerationWorkflow(BaseWorkflow[ReportConfig, ReportOutput]):
                     first_row=first_row,
                     rows=min(config.chunk_size, config.rows - first_row),
                 ),
-                heartbeat_timeout=heartbeat_timeout,
             )
             self.chunks_done = index + 1
             # The last share of progress belongs to assembling the file.
             self.progress = self.chunks_done * 100 // (self.chunks_total + 1)
         self.step = "assembling"
         output: ReportOutput = await self.execute_activity(
-            assemble_report,
+            ReportActivities.assemble_report,
             AssembleRequest(
                 report_id=report_id,
                 format=config.format,

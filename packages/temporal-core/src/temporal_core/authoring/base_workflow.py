@@ -30,7 +30,7 @@ from temporalio.common import (
     WorkflowIDReusePolicy,
 )
 
-from temporal_core.authoring import activity_defaults
+from temporal_core.authoring.activity_options import declared_options
 from temporal_core.authoring.registry import registry
 from temporal_core.authoring.search_attributes import (
     SearchAttributesInput,
@@ -120,23 +120,24 @@ class BaseWorkflow(Generic[TInput, TReturn]):
         retry_policy: RetryPolicy | None = None,
         **options: Any,
     ) -> Any:
-        """Run ``activity`` with the configured timeouts and retry unless overridden here.
+        """Run ``activity`` with the options given here, else those it declared.
 
-        The activity runs on the queue it was registered on (so a workflow may call activities
-        of another worker service), else on this workflow's queue. Other keyword options go to
-        ``workflow.execute_activity`` unchanged.
+        ``activity`` is a module-level function or a method of an activities class
+        (``OrderActivities.charge_payment``). Options neither this call nor the activity's
+        ``@activity_defn`` set are filled on the worker from settings, and an activity
+        registered on another queue is sent there (``ActivityDefaultsInterceptor``, installed
+        by ``build_worker``). Other keyword options go to ``workflow.execute_activity`` unchanged.
         """
-        own_queue = workflow.info().task_queue
-        defaults = activity_defaults.for_queue(own_queue)
+        declared = declared_options(activity)
         return await workflow.execute_activity(
             activity,
             args=list(args),
-            task_queue=task_queue or _activity_queue(type(self), activity, own_queue),
-            start_to_close_timeout=start_to_close_timeout or defaults.start_to_close_timeout,
+            task_queue=task_queue,
+            start_to_close_timeout=start_to_close_timeout or declared.start_to_close_timeout,
             schedule_to_close_timeout=schedule_to_close_timeout
-            or defaults.schedule_to_close_timeout,
-            heartbeat_timeout=heartbeat_timeout or defaults.heartbeat_timeout,
-            retry_policy=retry_policy or defaults.retry_policy,
+            or declared.schedule_to_close_timeout,
+            heartbeat_timeout=heartbeat_timeout or declared.heartbeat_timeout,
+            retry_policy=retry_policy or declared.retry_policy,
             **options,
         )
 
@@ -238,19 +239,6 @@ class BaseWorkflow(Generic[TInput, TReturn]):
             workflow_id, run_id=run_id, result_type=cls.return_type
         )
         return cast("WorkflowHandle[Self, TReturn]", handle)
-
-
-def _activity_queue(workflow_cls: type, activity: Callable[..., Any], own_queue: str) -> str:
-    # An activity registered on the workflow's own registry queue runs on the queue this run
-    # actually uses (tests and deployments may rename it); one registered elsewhere goes there.
-    activity_queue = registry.queue_of_activity(activity)
-    if activity_queue is None:
-        return own_queue
-    try:
-        home_queue = registry.queue_of_workflow(workflow_cls)
-    except LookupError:
-        home_queue = None
-    return own_queue if activity_queue == home_queue else activity_queue
 
 
 def was_started(handle: WorkflowHandle[Any, Any]) -> bool:
