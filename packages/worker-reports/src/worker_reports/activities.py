@@ -7,7 +7,9 @@ chooses these once per worker.
 ``write_report_chunk`` heartbeats at least every :data:`HEARTBEAT_INTERVAL` with the number of
 rows safely on disk. When its worker dies the heartbeats stop, Temporal retries the chunk after
 :data:`CHUNK_HEARTBEAT_TIMEOUT`, and the new attempt reads that number back from the heartbeat
-details and carries on from there. A chunk that is already complete is never written again.
+details and carries on from there. The SDK sends heartbeats at most every 0.8 x the heartbeat
+timeout, so a resumed attempt may write up to about 8 s of rows again; rows are deterministic, so
+the part file ends up the same. A chunk that is already complete is never written again.
 """
 
 from __future__ import annotations
@@ -162,12 +164,14 @@ class ReportActivities:
     @staticmethod
     async def _pause(seconds: float, written: int) -> None:
         # A pause longer than the heartbeat interval keeps heartbeating, so a slow row does not
-        # look like a dead worker.
-        while seconds > 0:
-            step = min(seconds, HEARTBEAT_INTERVAL)
-            await asyncio.sleep(step)
-            seconds -= step
+        # look like a dead worker. Short pauses send nothing: the SDK sends the first heartbeat
+        # at once and throttles the rest, so that first one should carry rows, not a repeat.
+        while seconds > HEARTBEAT_INTERVAL:
+            await asyncio.sleep(HEARTBEAT_INTERVAL)
+            seconds -= HEARTBEAT_INTERVAL
             activity.heartbeat(written)
+        if seconds > 0:
+            await asyncio.sleep(seconds)
 
     @activity_defn(queue=QUEUE, start_to_close_timeout=ASSEMBLE_TIMEOUT)
     @activity.defn
