@@ -79,8 +79,10 @@ class ApprovalStatus(BaseModel):
 
 
 class ApprovalResult(BaseModel):
-    """200 answer of the result endpoint: approved, rejected or expired."""
+    """200 answer of the result endpoint: approved, rejected, expired or withdrawn (cancelled)."""
 
     workflow_id: str = Field(examples=["approval-PR-42"])
-    status: Literal["completed"] = "completed"
+    status: Literal["completed", "cancelled"] = Field(
+        description="`cancelled` when a cancel request withdrew it; else `completed`."
+    )
     result: ApprovalOutput
