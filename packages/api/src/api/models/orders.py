@@ -1,4 +1,4 @@
-"""Order requests (stricter than the worker's ``OrderInput``) and order answers."""
+"""Order requests (stricter than the contract's ``OrderInput``) and order answers."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ class OrderRequest(BaseModel):
     )
 
     def to_input(self) -> OrderInput:
-        """The worker's model, which is what the workflow receives."""
+        """The contract's input model, which is what the workflow receives."""
         return OrderInput(
             order_id=self.order_id,
             customer_email=str(self.customer_email),
