@@ -2,7 +2,8 @@
 
 Handlers raise an :class:`ApiProblem` subclass (or let a Temporal error escape) and the handlers
 installed by :func:`install_problem_handlers` render it, so no route builds error bodies itself and
-no route can answer 200 with an error inside.
+no route can answer 200 with an error inside. The problems every workflow resource shares live
+here; a resource's own problems live with it in ``api.errors.<resource>``.
 """
 
 from __future__ import annotations
@@ -24,12 +25,10 @@ __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "ApiProblem",
     "FieldError",
-    "OrderFailed",
     "Problem",
-    "ReportFileMissing",
-    "ReportNotReady",
     "TemporalUnreachable",
     "WorkflowAlreadyExists",
+    "WorkflowCancelled",
     "WorkflowFinished",
     "WorkflowNotFound",
     "WorkflowUnsuccessful",
@@ -121,35 +120,23 @@ class WorkflowFinished(ApiProblem):
 
 
 class WorkflowUnsuccessful(ApiProblem):
-    """The workflow ended without a result: failed, cancelled, terminated or timed out (409)."""
+    """The workflow ended without a result: failed, terminated or timed out (409)."""
 
     status = 409
     kind = "workflow-unsuccessful"
     title = "Workflow did not complete"
 
 
-class OrderFailed(ApiProblem):
-    """The order workflow completed but reports the order as failed, e.g. payment declined (409)."""
+class WorkflowCancelled(ApiProblem):
+    """The run was cancelled through Temporal itself (Web UI, CLI), so it has no result (409).
+
+    A ``cancel`` signal is different: the workflow completes with a result whose ``status`` is
+    ``cancelled``, and the result endpoints answer 200 with it.
+    """
 
     status = 409
-    kind = "order-failed"
-    title = "Order failed"
-
-
-class ReportNotReady(ApiProblem):
-    """The report is still being generated, so there is nothing to download yet (409)."""
-
-    status = 409
-    kind = "report-not-ready"
-    title = "Report not ready"
-
-
-class ReportFileMissing(ApiProblem):
-    """The workflow finished but its file is not in this API's reports directory (404)."""
-
-    status = 404
-    kind = "report-file-missing"
-    title = "Report file missing"
+    kind = "workflow-cancelled"
+    title = "Workflow cancelled"
 
 
 class TemporalUnreachable(ApiProblem):
