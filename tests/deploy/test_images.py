@@ -32,7 +32,6 @@ from temporalio.testing import WorkflowEnvironment
 from tests.deploy import compose, replay
 from tests.deploy.dockerfile import REPO, SERVICE_DOCKERFILES, Dockerfile
 from tests.deploy.workspace import (
-    API_IMAGE_AHEAD_OF_ITS_PYPROJECT,
     NEW_MEMBER,
     closure,
     is_worker,
@@ -99,14 +98,7 @@ def build_image(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Dockerfil
 
 
 def _params() -> list[object]:
-    return [
-        pytest.param(
-            path,
-            id=path.parent.name,
-            marks=[API_IMAGE_AHEAD_OF_ITS_PYPROJECT] if path.parent.name == "api" else [],
-        )
-        for path in SERVICE_DOCKERFILES
-    ]
+    return [pytest.param(path, id=path.parent.name) for path in SERVICE_DOCKERFILES]
 
 
 def _worker_packages() -> set[str]:

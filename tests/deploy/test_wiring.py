@@ -20,7 +20,6 @@ from temporal_core.testing.dev_server import free_port
 from tests.deploy import compose, replay
 from tests.deploy.dockerfile import REPO, SERVICE_DOCKERFILES, Dockerfile
 from tests.deploy.workspace import (
-    API_IMAGE_AHEAD_OF_ITS_PYPROJECT,
     EnvReads,
     closure,
     is_worker,
@@ -113,13 +112,7 @@ def test_manifest_check_notices_a_dependency_layer_without_the_manifests(tmp_pat
     }
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=API_IMAGE_AHEAD_OF_ITS_PYPROJECT) if name == "api" else name
-        for name in sorted(DOCKERFILES)
-    ],
-)
+@pytest.mark.parametrize("name", sorted(DOCKERFILES))
 def test_image_copies_the_sources_of_exactly_its_workspace_closure(name: str) -> None:
     """Our own code in an image is its member and the members it depends on (in uv.lock).
 

@@ -29,7 +29,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from pydantic import AliasChoices, BaseModel
 from pydantic_settings import BaseSettings
 
@@ -79,17 +78,6 @@ def is_worker(package: str, root: Path = REPO) -> bool:
 def api_installs_a_worker(root: Path = REPO) -> bool:
     """Whether the API's closure in ``uv.lock`` still holds a worker package."""
     return any(is_worker(member, root) for member in closure("api", root))
-
-
-# packages/api/Dockerfile copies temporal-core, contracts and api only: it is written for the API
-# that talks to the workers through `contracts` alone. Until packages/api/pyproject.toml drops
-# its worker dependencies, the checks of the API image must fail, and are expected to; once it
-# does, the condition is false and they run as ordinary tests (strict: an unexpected pass fails).
-API_IMAGE_AHEAD_OF_ITS_PYPROJECT = pytest.mark.xfail(
-    api_installs_a_worker(),
-    reason="packages/api/pyproject.toml still depends on the workers",
-    strict=True,
-)
 
 
 # The member a developer adds in the grown workspace (conftest's `grown_workspace`): a library on
