@@ -275,22 +275,21 @@ async def test_a_signal_to_the_process_group_of_uv_run_drains_the_chunk_and_exit
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-async def test_an_idle_orders_worker_under_uv_run_stops_once_on_a_group_signal(
-    dev_server: DevServerProcess,
-    tmp_path: Path,
-    processes: list[ServeProcess],
-    signum: signal.Signals,
+async def test_sigterm_to_the_process_group_of_an_idle_uv_run_worker_is_one_stop(
+    dev_server: DevServerProcess, tmp_path: Path, processes: list[ServeProcess]
 ) -> None:
+    # systemd's stop: SIGTERM to the group reaches `serve` directly and, a fraction of a
+    # millisecond later, forwarded by uv. (An idle worker is gone before uv passes on a Ctrl-C,
+    # about 0.2 s later, so the report test above covers SIGINT.)
     env = worker_env(dev_server.address, tmp_path)
     worker = ServeProcess(["uv", "run", "--package", "worker-orders", "serve"], env=env)
     processes.append(worker)
     await worker.wait_for_output("serving task queues orders")
 
-    worker.send_to_group(signum)
+    worker.send_to_group(signal.SIGTERM)
 
     assert await worker.wait_exit() == 0, worker.output
-    assert f"{signum.name} {ECHO_WITHIN_WINDOW}" in worker.output
+    assert f"SIGTERM {ECHO_WITHIN_WINDOW}" in worker.output
     assert "drained in" in worker.output
     assert "exiting now" not in worker.output
 
