@@ -195,5 +195,8 @@ def test_ctrl_c_stops_every_process_it_started(stack: RunningStack) -> None:
     assert [pid for pid in started if alive(pid)] == []
     output = process.output
     assert "stopped; every process has exited" in output
+    # uv passed the Ctrl-C on again a moment after the terminal's: the same stop, not "kill now".
+    assert "SIGINT again within 1s (repeated by the process group / uv)" in output
+    assert "killing whatever is still running" not in output
     for worker in ("worker-orders", "worker-approvals", "worker-reports"):
         assert any(line.startswith(worker) and "drain" in line for line in output.splitlines())
