@@ -18,7 +18,7 @@ from temporal_core import TemporalClientService, TemporalSettings
 from temporal_core.observability.log_setup import configure_logging
 from temporal_core.observability.tracing import configure_telemetry
 
-from api.body_limit import BodySizeLimitMiddleware
+from api.content_too_large import render_content_too_large_as_problem
 from api.deps import AppDependencies
 from api.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from api.routes import approvals, health, orders, reports
@@ -80,12 +80,15 @@ def create_app(
         description=DESCRIPTION,
         openapi_tags=OPENAPI_TAGS,
         lifespan=lifespan,
+        # Counts declared and streamed bodies alike; 413 above it (see api.content_too_large).
+        max_body_size=api_settings.max_body_bytes,
     )
     install_problem_handlers(app, retry_after_seconds=api_settings.retry_after_seconds)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=api_settings.max_body_bytes)
     for router in (orders.router, approvals.router, reports.router, health.router):
         app.include_router(router)
     _instrument(app)
+    # After the instrumentation, which expects FastAPI's own stack and wraps inside it.
+    render_content_too_large_as_problem(app)
     _document_problems_as_problem_json(app)
     return app
 

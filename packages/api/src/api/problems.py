@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from temporal_core import TemporalDisabledError, TemporalUnavailableError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -32,6 +33,7 @@ __all__ = [
     "WorkflowFinished",
     "WorkflowNotFound",
     "WorkflowUnsuccessful",
+    "body_too_large_detail",
     "install_problem_handlers",
     "problem_responses",
 ]
@@ -217,6 +219,13 @@ def _field_errors(errors: Iterable[Any]) -> list[FieldError]:
     return found
 
 
+def body_too_large_detail(max_body_size: int | None) -> str:
+    """The 413 problem's ``detail``: the limit, so a client knows how far to shrink the body."""
+    if max_body_size is None:
+        return "the request body is larger than this route accepts"
+    return f"the request body is larger than {max_body_size} bytes"
+
+
 def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
     """Render every error the app can raise as a :class:`Problem` with the right status."""
     retry_after = {"Retry-After": str(retry_after_seconds)}
@@ -255,12 +264,17 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
         assert isinstance(error, StarletteHTTPException)
         status = error.status_code
         title = _STATUS_TITLES.get(status, "HTTP error")
+        detail = str(error.detail)
+        if status == 413:
+            # FastAPI's max_body_size raises a bare "Content Too Large"; name the limit in force
+            # for this request, which the body limiter keeps in the scope while it runs.
+            detail = body_too_large_detail(request.scope.get(MAX_BODY_SIZE_SCOPE_KEY))
         return _problem_response(
             request,
             status=status,
             kind=title.lower().replace(" ", "-"),
             title=title,
-            detail=str(error.detail),
+            detail=detail,
             headers=error.headers,
         )
 
