@@ -67,6 +67,9 @@ class Problem(BaseModel):
         default=None, description="That workflow's status, when known."
     )
     status_url: str | None = Field(default=None, description="Where to look the workflow up.")
+    schedule_id: str | None = Field(
+        default=None, description="The schedule the problem is about (404, 409)."
+    )
     errors: list[FieldError] | None = Field(
         default=None, description="Each invalid field (422 only)."
     )
@@ -86,6 +89,7 @@ class ApiProblem(Exception):
         workflow_id: str | None = None,
         workflow_status: str | None = None,
         status_url: str | None = None,
+        schedule_id: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
         """Keep the fields the problem body and headers will carry."""
@@ -94,6 +98,7 @@ class ApiProblem(Exception):
         self.workflow_id = workflow_id
         self.workflow_status = workflow_status
         self.status_url = status_url
+        self.schedule_id = schedule_id
         self.headers = dict(headers or {})
 
 
@@ -245,6 +250,7 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
             workflow_id=error.workflow_id,
             workflow_status=error.workflow_status,
             status_url=error.status_url,
+            schedule_id=error.schedule_id,
         )
 
     async def validation(request: Request, error: Exception) -> JSONResponse:
@@ -341,7 +347,7 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
 
 _DESCRIPTIONS = {
     400: "The body is not readable (for example, not UTF-8).",
-    404: "No workflow of this kind has that id.",
+    404: "No workflow (or schedule) of this kind has that id.",
     409: "Conflict with the workflow's current state (see `type`).",
     413: "The request body is larger than the configured limit.",
     422: "The request is invalid; `errors` names each field.",
