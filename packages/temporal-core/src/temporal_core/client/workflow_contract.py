@@ -15,6 +15,9 @@ every call a caller makes, typed by those models::
     state: OrderState = await ORDER.query_state(client, "order-1")
     await ORDER.signal(client, "order-1", CANCEL, CancelRequest(reason="dup"))
     output: OrderOutput = await ORDER.result(client, "order-1")
+    schedule = await ORDER.create_schedule(
+        client, OrderInput(...), schedule_id="nightly", cron_expressions=["0 2 * * *"]
+    )
 
 The worker that implements the contract checks itself against it with
 ``temporal_core.authoring.contract_check.drift`` (a test per worker package), so a renamed
