@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from temporal_core import TemporalDisabledError, TemporalUnavailableError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -32,6 +33,7 @@ __all__ = [
     "WorkflowFinished",
     "WorkflowNotFound",
     "WorkflowUnsuccessful",
+    "body_too_large_detail",
     "install_problem_handlers",
     "problem_responses",
 ]
@@ -65,6 +67,9 @@ class Problem(BaseModel):
         default=None, description="That workflow's status, when known."
     )
     status_url: str | None = Field(default=None, description="Where to look the workflow up.")
+    schedule_id: str | None = Field(
+        default=None, description="The schedule the problem is about (404, 409)."
+    )
     errors: list[FieldError] | None = Field(
         default=None, description="Each invalid field (422 only)."
     )
@@ -84,6 +89,7 @@ class ApiProblem(Exception):
         workflow_id: str | None = None,
         workflow_status: str | None = None,
         status_url: str | None = None,
+        schedule_id: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
         """Keep the fields the problem body and headers will carry."""
@@ -92,6 +98,7 @@ class ApiProblem(Exception):
         self.workflow_id = workflow_id
         self.workflow_status = workflow_status
         self.status_url = status_url
+        self.schedule_id = schedule_id
         self.headers = dict(headers or {})
 
 
@@ -217,6 +224,13 @@ def _field_errors(errors: Iterable[Any]) -> list[FieldError]:
     return found
 
 
+def body_too_large_detail(max_body_size: int | None) -> str:
+    """The 413 problem's ``detail``: the limit, so a client knows how far to shrink the body."""
+    if max_body_size is None:
+        return "the request body is larger than this route accepts"
+    return f"the request body is larger than {max_body_size} bytes"
+
+
 def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
     """Render every error the app can raise as a :class:`Problem` with the right status."""
     retry_after = {"Retry-After": str(retry_after_seconds)}
@@ -236,6 +250,7 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
             workflow_id=error.workflow_id,
             workflow_status=error.workflow_status,
             status_url=error.status_url,
+            schedule_id=error.schedule_id,
         )
 
     async def validation(request: Request, error: Exception) -> JSONResponse:
@@ -255,12 +270,17 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
         assert isinstance(error, StarletteHTTPException)
         status = error.status_code
         title = _STATUS_TITLES.get(status, "HTTP error")
+        detail = str(error.detail)
+        if status == 413:
+            # FastAPI's max_body_size raises a bare "Content Too Large"; name the limit in force
+            # for this request, which the body limiter keeps in the scope while it runs.
+            detail = body_too_large_detail(request.scope.get(MAX_BODY_SIZE_SCOPE_KEY))
         return _problem_response(
             request,
             status=status,
             kind=title.lower().replace(" ", "-"),
             title=title,
-            detail=str(error.detail),
+            detail=detail,
             headers=error.headers,
         )
 
@@ -327,7 +347,7 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
 
 _DESCRIPTIONS = {
     400: "The body is not readable (for example, not UTF-8).",
-    404: "No workflow of this kind has that id.",
+    404: "No workflow (or schedule) of this kind has that id.",
     409: "Conflict with the workflow's current state (see `type`).",
     413: "The request body is larger than the configured limit.",
     422: "The request is invalid; `errors` names each field.",
