@@ -1,4 +1,8 @@
-"""Helpers for API tests: the real app under a real uvicorn server, plus its workers."""
+"""Helpers for API tests: the real app under a real uvicorn server, plus its workers.
+
+The app is routed to per-test task queues by overriding its ``WorkflowCalls`` dependency, and
+real workers (found through their entry points) poll those queues.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +17,13 @@ from typing import Any
 
 import httpx
 import uvicorn
+from api.deps import ApiSettingsDep, TemporalClientDep, get_schedule_calls, get_workflow_calls
 from api.main import create_app
+from api.schedule_calls import ScheduleCalls
 from api.settings import ApiSettings
+from api.workflow_calls import WorkflowCalls
 from fastapi import FastAPI
-from temporal_core import TemporalSettings, build_worker
+from temporal_core import TemporalSettings, build_worker, registry
 from temporal_core.testing.dev_server import free_port
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -86,12 +93,16 @@ async def api_stack(
     task_queues = {queue: f"{queue}-{suffix}" for queue in QUEUES}
     reports_dir = data_dir / "reports"
     reports_dir.mkdir(parents=True, exist_ok=True)
-    api_settings = ApiSettings(task_queues=task_queues, reports_dir=reports_dir, **settings)
+    api_settings = ApiSettings(reports_dir=reports_dir, **settings)
     app = create_app(api_settings, temporal_settings=temporal_settings_for(client))
+    route_to_task_queues(app, task_queues)
     env = {
         "REPORTS_DIR": str(reports_dir),
         "SIDE_EFFECTS_DB": str(data_dir / "side_effects.sqlite3"),
     }
+    # The API imports no worker, so the workers this stack runs are loaded here, the way the
+    # worker command line finds them: through their installed entry points.
+    registry.discover()
     with environment(env):
         async with contextlib.AsyncExitStack() as stack:
             for queue in queues:
@@ -100,6 +111,24 @@ async def api_stack(
             base_url = await stack.enter_async_context(serve(app))
             http = await stack.enter_async_context(httpx.AsyncClient(base_url=base_url, timeout=60))
             yield ApiStack(app, base_url, http, client, task_queues, reports_dir)
+
+
+def route_to_task_queues(app: FastAPI, task_queues: Mapping[str, str]) -> None:
+    """Make ``app`` start workflows on ``task_queues`` (contract queue -> Temporal task queue).
+
+    The way FastAPI apps swap collaborators in tests: override the dependency that builds them.
+    """
+
+    def routed_calls(client: TemporalClientDep, settings: ApiSettingsDep) -> WorkflowCalls:
+        return WorkflowCalls(client, settings, task_queues=task_queues)
+
+    app.dependency_overrides[get_workflow_calls] = routed_calls
+
+    def routed_schedules(client: TemporalClientDep, settings: ApiSettingsDep) -> ScheduleCalls:
+        return ScheduleCalls(client, settings, task_queues=task_queues)
+
+    # Schedules start their runs on the server, so the queue goes into the schedule's action.
+    app.dependency_overrides[get_schedule_calls] = routed_schedules
 
 
 def order(**overrides: Any) -> dict[str, Any]:

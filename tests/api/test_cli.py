@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import sys
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import httpx
 import pytest
 from api.cli import main
+from temporal_core.cli.stop_signals import REPEAT_WINDOW_SECONDS
 from temporal_core.testing.dev_server import free_port
 from temporalio.testing import WorkflowEnvironment
+
+from tests.workers.worker_processes import ServeProcess, worker_env
 
 
 def exit_code(argv: Sequence[str]) -> int:
@@ -138,3 +143,75 @@ def test_python_dash_m_api_shows_help() -> None:
     assert completed.returncode == 0, completed.stderr
     for option in ("--host", "--port", "--workers", "--reload", "--log-level", "--log-format"):
         assert option in completed.stdout
+
+
+@pytest.fixture
+async def api_under_uv_run(
+    temporal_env: WorkflowEnvironment, tmp_path: Path
+) -> AsyncIterator[tuple[ServeProcess, httpx.AsyncClient]]:
+    """``uv run --package api serve`` in a process group of its own, as a terminal starts it."""
+    port = free_port()
+    address = temporal_env.client.service_client.config.target_host
+    command = ["uv", "run", "--package", "api", "serve", "--port", str(port)]
+    api = ServeProcess(command, env=worker_env(address, tmp_path))
+    try:
+        await api.wait_for_output("Application startup complete")
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            yield api, http
+    finally:
+        api.kill()
+
+
+async def _waiting_request(http: httpx.AsyncClient, wait: float) -> asyncio.Task[httpx.Response]:
+    """A result request that stays open ``wait`` seconds: nothing serves the real queue here."""
+    order_id = f"sig-{uuid.uuid4().hex[:8]}"
+    order = {
+        "order_id": order_id,
+        "customer_email": "ada@example.com",
+        "amount": 1.0,
+        "items": [{"sku": "book-1", "quantity": 1}],
+    }
+    started = await http.post("/orders", json=order)
+    assert started.status_code == 202, started.text
+    request = asyncio.create_task(http.get(started.json()["result_url"], params={"wait": wait}))
+    await asyncio.sleep(1)  # well inside the wait: the request is open when the signal comes
+    assert not request.done()
+    return request
+
+
+@pytest.mark.e2e
+async def test_ctrl_c_under_uv_run_lets_an_open_request_finish(
+    api_under_uv_run: tuple[ServeProcess, httpx.AsyncClient],
+) -> None:
+    # The terminal's SIGINT reaches serve, and uv passes its own copy on a moment later; uvicorn
+    # alone took that copy as "force quit" and cut the open request off with a 500.
+    api, http = api_under_uv_run
+    request = await _waiting_request(http, wait=3)
+
+    api.send_to_group(signal.SIGINT)
+
+    response = await request
+    assert response.status_code == 202, response.text
+    assert response.json()["status"] == "running"
+    assert await api.wait_exit() == 0, api.output
+    assert "SIGINT again within 1s (repeated by the process group / uv)" in api.output
+    assert "Application shutdown complete." in api.output
+
+
+@pytest.mark.e2e
+async def test_ctrl_c_again_after_the_window_stops_waiting_for_open_requests(
+    api_under_uv_run: tuple[ServeProcess, httpx.AsyncClient],
+) -> None:
+    api, http = api_under_uv_run
+    request = await _waiting_request(http, wait=20)
+
+    api.send_to_group(signal.SIGINT)
+    await api.wait_for_output("Waiting for connections to close")
+    await asyncio.sleep(REPEAT_WINDOW_SECONDS + 0.5)
+    api.send_to_group(signal.SIGINT)
+
+    assert await api.wait_exit(timeout=10) == 0, api.output
+    assert "SIGINT again: not waiting for open requests any longer" in api.output
+    with contextlib.suppress(httpx.TransportError):
+        response = await request
+        assert response.status_code != 202, "the request was waited for"

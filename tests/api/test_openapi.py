@@ -35,6 +35,18 @@ async def test_openapi_document_is_valid_and_documents_errors(stack: ApiStack) -
             if "requestBody" in operation:
                 assert {"400", "413", "422"} <= set(responses), (method, path)
 
+    # Result routes answer 202 with where to poll while the workflow runs, and document it.
+    for path, method in (
+        ("/orders/sync", "post"),
+        ("/orders/{workflow_id}/result", "get"),
+        ("/approvals/{workflow_id}/result", "get"),
+    ):
+        running = spec["paths"][path][method]["responses"]["202"]
+        assert running["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/WorkflowRunning"
+        }, path
+    assert "/approvals/{workflow_id}/cancel" in spec["paths"]
+
     schemas = spec["components"]["schemas"]
     for name in ("OrderRequest", "ApprovalRequest", "DecisionBody", "ReportRequest"):
         assert schemas[name]["examples"], name

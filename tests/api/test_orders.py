@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 import httpx
+from contracts.orders import ORDER, OrderInput
 from temporalio.client import WorkflowExecutionStatus
 
 from tests.api.support import ApiStack, eventually, order, poll
@@ -120,11 +121,13 @@ async def test_scheduled_start_is_delayed(stack: ApiStack) -> None:
 
 async def test_scheduled_start_validates_the_delay(http: httpx.AsyncClient) -> None:
     missing = await http.post("/orders/scheduled", json=order())
-    assert_problem(missing, 422, "validation")
+    problem = assert_problem(missing, 422, "validation")
+    assert "exactly one of delay_seconds or delay_minutes" in problem["detail"]
     both = await http.post(
         "/orders/scheduled", json=order(), params={"delay_seconds": 5, "delay_minutes": 1}
     )
-    assert_problem(both, 422, "validation")
+    problem = assert_problem(both, 422, "validation")
+    assert "exactly one of delay_seconds or delay_minutes" in problem["detail"]
     too_long = await http.post("/orders/scheduled", json=order(), params={"delay_minutes": 10**9})
     problem = assert_problem(too_long, 422, "validation")
     assert problem["errors"][0]["field"] == "query.delay_minutes"
@@ -158,21 +161,21 @@ async def test_cancel_with_reason_then_result_reports_cancelled(stack: ApiStack)
     assert result.json()["status"] == "cancelled"
     assert "customer changed their mind" in result.json()["result"]["message"]
 
+    status = await stack.http.get(f"/orders/{workflow_id}/status")
+    assert status.json()["status"] == "cancelled"
+
     again = await stack.http.post(f"/orders/{workflow_id}/cancel", json={"reason": "again"})
     problem = assert_problem(again, 409, "workflow-finished")
-    assert problem["workflow_status"] == "completed"
+    assert problem["workflow_status"] == "cancelled"
 
 
 async def test_status_of_a_running_order_nobody_works_on_has_null_state(stack: ApiStack) -> None:
     # No worker polls this queue, so the order stays running; the state query then has no one
     # to answer it and the status says so (state null) instead of hanging or failing.
-    from contracts.orders import OrderInput
-    from worker_orders.workflows import OrderWorkflow
-
     workflow_id = f"order-T-{uuid.uuid4().hex[:12]}"
-    await OrderWorkflow.start_workflow(
+    await ORDER.start(
         stack.temporal,
-        input=OrderInput(order_id=workflow_id[6:], customer_email="a@b.co", amount=1.0),
+        OrderInput(order_id=workflow_id[6:], customer_email="a@b.co", amount=1.0),
         id=workflow_id,
         task_queue=f"nobody-{uuid.uuid4().hex[:8]}",
     )
@@ -269,7 +272,14 @@ async def test_urgent_start_applies_timeouts_and_retry(stack: ApiStack) -> None:
     inverted = await stack.http.post(
         "/orders/urgent", json=order(execution_timeout_seconds=60, run_timeout_seconds=120)
     )
-    assert_problem(inverted, 422, "validation")
+    problem = assert_problem(inverted, 422, "validation")
+    assert [error["field"] for error in problem["errors"]] == ["body.run_timeout_seconds"]
+    backwards = await stack.http.post(
+        "/orders/urgent",
+        json=order(initial_retry_interval_seconds=30, max_retry_interval_seconds=5),
+    )
+    problem = assert_problem(backwards, 422, "validation")
+    assert [error["field"] for error in problem["errors"]] == ["body.max_retry_interval_seconds"]
 
 
 async def test_tracked_start_sets_memo_and_search_attributes(stack: ApiStack) -> None:
@@ -316,9 +326,11 @@ async def test_batch_starts_each_order_once_and_reports_each(http: httpx.AsyncCl
 
 async def test_batch_limits(http: httpx.AsyncClient) -> None:
     duplicate = order()
-    dup = await http.post("/orders/batch", json=[duplicate, duplicate])
+    dup = await http.post("/orders/batch", json=[order(), duplicate, duplicate])
     problem = assert_problem(dup, 422, "validation")
-    assert problem["errors"][0]["field"] == "body.1.order_id"
+    assert problem["errors"][0]["field"] == "body"
+    assert f"order_id {duplicate['order_id']} appears more than once" in problem["detail"]
+    assert "items 1 and 2" in problem["detail"]
 
     too_many = await http.post("/orders/batch", json=[order() for _ in range(101)])
     problem = assert_problem(too_many, 422, "validation")

@@ -8,6 +8,7 @@ import json
 import uuid
 
 import httpx
+from contracts.reports import REPORT, ReportConfig
 
 from tests.api.support import ApiStack, poll
 from tests.api.test_orders import assert_problem
@@ -68,15 +69,12 @@ async def test_json_report_and_idempotency_key(stack: ApiStack) -> None:
 
 
 async def test_report_not_ready_failed_and_missing(stack: ApiStack) -> None:
-    from contracts.reports import ReportConfig
-    from worker_reports.workflows import ReportGenerationWorkflow
-
     http = stack.http
     # No worker polls this queue, so the report stays "generating" for as long as we like.
     report_id = f"report-{uuid.uuid4().hex[:10]}"
-    await ReportGenerationWorkflow.start_workflow(
+    await REPORT.start(
         stack.temporal,
-        input=ReportConfig(rows=10),
+        ReportConfig(rows=10),
         id=report_id,
         task_queue=f"nobody-{uuid.uuid4().hex[:8]}",
     )
@@ -113,34 +111,6 @@ async def test_report_limits(http: httpx.AsyncClient) -> None:
         response = await http.post("/reports/generate", json=body)
         problem = assert_problem(response, 422, "validation")
         assert problem["errors"][0]["field"] == field
-
-
-async def test_cancel_a_running_report(stack: ApiStack) -> None:
-    http = stack.http
-    started = await http.post(
-        "/reports/generate", json={"rows": 200_000, "chunk_size": 1000, "format": "csv"}
-    )
-    assert started.status_code == 202, started.text
-    report_id = started.json()["report_id"]
-
-    cancel = await http.post(f"/reports/{report_id}/cancel", json={"reason": "not needed"})
-    assert cancel.status_code == 202, cancel.text
-    assert cancel.json() == {
-        "workflow_id": report_id,
-        "signal": "cancel",
-        "status": "signal_sent",
-        "status_url": f"/reports/{report_id}/status",
-        "details": {"reason": "not needed"},
-    }
-    done = await poll(
-        http, f"/reports/{report_id}/status", until=lambda r: r.json()["status"] != "running"
-    )
-    assert done.json()["status"] == "failed", done.json()
-    assert not (stack.reports_dir / ".parts" / report_id).exists()
-    assert not (stack.reports_dir / f"{report_id}.csv").exists()
-
-    again = await http.post(f"/reports/{report_id}/cancel", json={"reason": "twice"})
-    assert_problem(again, 409, "workflow-finished")
 
 
 async def test_cancel_report_errors(stack: ApiStack) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 from api.deps import get_api_settings
@@ -74,7 +76,15 @@ async def test_oversized_chunked_body_is_413(http: httpx.AsyncClient) -> None:
     response = await http.post(
         "/orders", content=chunks(), headers={"content-type": "application/json"}
     )
-    assert_problem(response, 413, "request-body-too-large")
+    problem = assert_problem(response, 413, "request-body-too-large")
+    assert "1048576" in problem["detail"]
+
+
+async def test_oversized_body_on_a_route_without_one_is_413_too(http: httpx.AsyncClient) -> None:
+    # A declared length over the limit is refused before any route reads, even one that would not.
+    response = await http.request("GET", "/health/live", content=b"x" * 1_100_000)
+    problem = assert_problem(response, 413, "request-body-too-large")
+    assert problem["instance"] == "/health/live"
 
 
 async def test_idempotency_key_is_validated(http: httpx.AsyncClient) -> None:
@@ -100,4 +110,32 @@ async def test_limits_come_from_settings_and_can_be_overridden(stack: ApiStack) 
         wait = await stack.http.get("/orders/order-x/result", params={"wait": 5})
         assert assert_problem(wait, 422, "validation")["errors"][0]["field"] == "query.wait"
     finally:
-        stack.app.dependency_overrides.clear()
+        # Only this test's override: the stack's own (task queue routing) must stay.
+        del stack.app.dependency_overrides[get_api_settings]
+
+
+def _nested(depth: int, leaf: object, *, in_object: bool) -> object:
+    value = leaf
+    for _ in range(depth):
+        value = {"deeper": value} if in_object else [value]
+    return value
+
+
+@pytest.mark.parametrize("in_object", [False, True], ids=["arrays", "objects"])
+async def test_a_body_nested_300_levels_deep_is_422_never_500(
+    http: httpx.AsyncClient, in_object: bool
+) -> None:
+    deep = _nested(300, {"sku": "A"}, in_object=in_object)
+    for body, field in (
+        (order(items=[deep]), "body.items.0"),
+        (order(extra=deep), "body.extra"),
+    ):
+        # Serialized here so the depth reaches the server exactly as written.
+        raw = json.dumps(body).encode()
+        response = await http.post(
+            "/orders", content=raw, headers={"content-type": "application/json"}
+        )
+        problem = assert_problem(response, 422, "validation")
+        fields = [error["field"] for error in problem["errors"]]
+        assert fields, problem
+        assert all(name.startswith(field) for name in fields), fields

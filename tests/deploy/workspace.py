@@ -1,6 +1,11 @@
 """The uv workspace as the tests need it: members, their sources and what each one reads from env.
 
-``env_names_read_by`` answers "which environment variables does this code look at?" from the code
+:func:`members` and :func:`closure` read the workspace the way uv does (the root's member globs,
+the lock's dependencies), so the Dockerfile checks never keep a list of members that could drift;
+:func:`copy_with_new_member` grows a copy of the workspace by one member, to show that adding one
+needs no edit elsewhere.
+
+:class:`EnvReads` answers "which environment variables does this code look at?" from the code
 itself, so the compose and Dockerfile checks never keep a second list that could drift:
 
 * every field of each ``pydantic_settings.BaseSettings`` class in the packages, with its prefix,
@@ -15,6 +20,8 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import shutil
+import subprocess
 import tomllib
 import types
 import typing
@@ -28,41 +35,100 @@ from pydantic_settings import BaseSettings
 from tests.deploy.dockerfile import REPO
 
 
-def members() -> dict[str, Path]:
+def members(root: Path = REPO) -> dict[str, Path]:
     """Workspace members by distribution name, from the root ``[tool.uv.workspace]`` globs."""
-    root = tomllib.loads((REPO / "pyproject.toml").read_text())
+    workspace = tomllib.loads((root / "pyproject.toml").read_text())
     found = {}
-    for pattern in root["tool"]["uv"]["workspace"]["members"]:
-        for directory in sorted(REPO.glob(pattern)):
+    for pattern in workspace["tool"]["uv"]["workspace"]["members"]:
+        for directory in sorted(root.glob(pattern)):
             pyproject = directory / "pyproject.toml"
             if pyproject.is_file():
                 found[tomllib.loads(pyproject.read_text())["project"]["name"]] = directory
     return found
 
 
-def closure(package: str) -> set[str]:
-    """``package`` and every workspace member it depends on, transitively."""
-    all_members = members()
+def closure(package: str, root: Path = REPO) -> set[str]:
+    """``package`` and every workspace member it depends on, transitively, as ``uv.lock`` says.
+
+    The lock rather than the pyproject files, because the images install from the lock
+    (``uv sync --locked`` fails if the two disagree).
+    """
+    locked = {
+        entry["name"]: entry
+        for entry in tomllib.loads((root / "uv.lock").read_text())["package"]
+        if {"editable", "virtual"} & entry.get("source", {}).keys()
+    }
+    assert package in locked, f"{package} is not a workspace member in uv.lock"
     seen: set[str] = set()
     todo = [package]
     while todo:
         name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        project = tomllib.loads((all_members[name] / "pyproject.toml").read_text())["project"]
-        for requirement in project.get("dependencies", []):
-            dependency = _requirement_name(requirement)
-            if dependency in all_members:
-                todo.append(dependency)
+        if name not in seen:
+            seen.add(name)
+            todo += [d["name"] for d in locked[name].get("dependencies", []) if d["name"] in locked]
     return seen
 
 
-def _requirement_name(requirement: str) -> str:
-    name = requirement
-    for stop in "<>=!~;[ (":
-        name = name.split(stop, 1)[0]
-    return name.strip().lower().replace("_", "-")
+def is_worker(package: str, root: Path = REPO) -> bool:
+    """Whether ``package`` registers task queues (a ``temporal_core.workers`` entry point)."""
+    project = tomllib.loads((members(root)[package] / "pyproject.toml").read_text())["project"]
+    return "temporal_core.workers" in project.get("entry-points", {})
+
+
+def api_installs_a_worker(root: Path = REPO) -> bool:
+    """Whether the API's closure in ``uv.lock`` still holds a worker package."""
+    return any(is_worker(member, root) for member in closure("api", root))
+
+
+# The member a developer adds in the grown workspace (conftest's `grown_workspace`): a library on
+# top of temporal-core that no deployable uses yet, as a new shared package would start out.
+NEW_MEMBER = "notifications"
+
+
+def copy_with_new_member(destination: Path, name: str, *, depends_on: str) -> Path:
+    """A copy of the workspace in ``destination`` with one more member, ``packages/<name>``.
+
+    The copy holds the files git knows (tracked or not ignored), as a fresh clone plus local
+    edits would. The new member is a library depending on the member ``depends_on``, added the
+    way the README says (root ``[tool.uv.sources]`` and dev group); the lock is not updated.
+    """
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    for relative in listed:
+        if (REPO / relative).is_file():
+            (destination / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / relative, destination / relative)
+    module = destination / "packages" / name / "src" / import_name(name)
+    module.mkdir(parents=True)
+    (module / "__init__.py").write_text(f'"""The {name} library."""\n')
+    (module.parents[1] / "pyproject.toml").write_text(
+        f"[project]\n"
+        f'name = "{name}"\n'
+        f'version = "0.1.0"\n'
+        f'requires-python = ">=3.11"\n'
+        f'dependencies = ["{depends_on}"]\n\n'
+        f"[tool.uv.sources]\n"
+        f"{depends_on} = {{ workspace = true }}\n\n"
+        f"[build-system]\n"
+        f'requires = ["uv_build>=0.9.0,<0.14"]\n'
+        f'build-backend = "uv_build"\n'
+    )
+    root = destination / "pyproject.toml"
+    text = root.read_text()
+    for anchor, line in (
+        ("[tool.uv.sources]\n", f"{name} = {{ workspace = true }}\n"),
+        ("dev = [\n", f'    "{name}",\n'),
+    ):
+        assert text.count(anchor) == 1, f"the root pyproject.toml has no single {anchor!r}"
+        text = text.replace(anchor, anchor + line)
+    root.write_text(text)
+    assert name in members(destination)
+    return destination
 
 
 def import_name(package: str) -> str:

@@ -80,6 +80,13 @@ class ServeProcess:
         """Signal the process we started (``uv run`` forwards it to ``serve``)."""
         self.process.send_signal(signum)
 
+    def send_to_group(self, signum: int) -> None:
+        """Signal the whole process group, as Ctrl-C in a terminal or systemd's stop does.
+
+        Under ``uv run`` both uv and ``serve`` get it, and uv forwards its copy to ``serve``.
+        """
+        os.killpg(self.process.pid, signum)
+
     async def wait_for_output(self, text: str, *, timeout: float = 60) -> None:
         deadline = asyncio.get_running_loop().time() + timeout
         while not any(text in line for line in self.lines):

@@ -12,7 +12,7 @@ import os
 import signal
 from collections.abc import Sequence
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from temporal_core import SettingsError, TemporalSettings
@@ -22,6 +22,9 @@ from temporal_core.observability.log_setup import LogFormatOption, LogLevelOptio
 __all__ = ["main"]
 
 USAGE_ERROR = 2
+_UVICORN_STARTUP_FAILURE = 3
+"""What ``uvicorn.run`` exits with when the server never started (a taken port, say)."""
+_APP = "api.main:app"
 
 
 # Plain (not rich) help and errors, like the workers': they end up in container logs.
@@ -71,22 +74,32 @@ def serve(
 
     import uvicorn
 
+    from api.graceful_uvicorn import GracefulServer
+
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "reload": reload,
+        "log_level": log_level.value.lower(),
+        "log_config": None,  # keep configure_logging's handler instead of uvicorn's own
+        "proxy_headers": True,
+    }
     # uvicorn shuts down gracefully on SIGTERM/SIGINT and then raises the same signal again, so
     # with the default handlers a clean stop would end as "killed by SIGTERM" (143). With these
     # handlers the repeated signal ends the run with status 0, as the worker services do.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _stop_requested)
     with contextlib.suppress(_Stopped):
-        uvicorn.run(
-            "api.main:app",
-            host=host,
-            port=port,
-            workers=workers,
-            reload=reload,
-            log_level=log_level.value.lower(),
-            log_config=None,  # keep configure_logging's handler instead of uvicorn's own
-            proxy_headers=True,
-        )
+        if workers == 1 and not reload:
+            # One process, the usual case: our server, so an echoed Ctrl-C does not force-quit.
+            server = GracefulServer(uvicorn.Config(_APP, **options))
+            server.run()
+            if not server.started:
+                exit_process(_UVICORN_STARTUP_FAILURE)
+        else:
+            # uvicorn's supervisors build their own servers in the child processes.
+            uvicorn.run(_APP, **options)
     exit_process(0)
 
 

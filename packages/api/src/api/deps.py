@@ -1,9 +1,9 @@
 """FastAPI dependencies and their ``Annotated`` aliases.
 
 The lifespan stores one :class:`AppDependencies` on ``app.state.app_dependencies``; handlers reach
-it through these dependencies (``temporal_service: TemporalServiceDep``), which tests replace with
-``app.dependency_overrides``. The direct ``request.app.state.app_dependencies.temporal_service``
-access from the guide works too.
+it through these dependencies (``temporal_service: TemporalServiceDep``,
+``calls: WorkflowCallsDep``), which tests replace with ``app.dependency_overrides``. The direct
+``request.app.state.app_dependencies.temporal_service`` access from the guide works too.
 """
 
 from __future__ import annotations
@@ -15,17 +15,23 @@ from fastapi import Depends, Request
 from temporal_core import TemporalClientService
 from temporalio.client import Client
 
+from api.schedule_calls import ScheduleCalls
 from api.settings import ApiSettings
+from api.workflow_calls import WorkflowCalls
 
 __all__ = [
     "ApiSettingsDep",
     "AppDependencies",
+    "ScheduleCallsDep",
     "TemporalClientDep",
     "TemporalServiceDep",
+    "WorkflowCallsDep",
     "get_api_settings",
     "get_app_dependencies",
+    "get_schedule_calls",
     "get_temporal_client",
     "get_temporal_service",
+    "get_workflow_calls",
 ]
 
 
@@ -49,7 +55,7 @@ def get_temporal_service(request: Request) -> TemporalClientService:
 
 
 def get_api_settings(request: Request) -> ApiSettings:
-    """The API's limits and queue routing."""
+    """The API's limits."""
     return get_app_dependencies(request).settings
 
 
@@ -67,3 +73,25 @@ async def get_temporal_client(temporal_service: TemporalServiceDep) -> Client:
 
 TemporalClientDep = Annotated[Client, Depends(get_temporal_client)]
 """``client: TemporalClientDep`` in a handler signature."""
+
+
+def get_workflow_calls(client: TemporalClientDep, settings: ApiSettingsDep) -> WorkflowCalls:
+    """The Temporal calls of one request, on the shared client and the API's deadlines.
+
+    Workflows start on the task queues their contracts name. Tests route them elsewhere by
+    overriding this dependency with a ``WorkflowCalls(..., task_queues=...)``.
+    """
+    return WorkflowCalls(client, settings)
+
+
+WorkflowCallsDep = Annotated[WorkflowCalls, Depends(get_workflow_calls)]
+"""``calls: WorkflowCallsDep`` in a handler signature."""
+
+
+def get_schedule_calls(client: TemporalClientDep, settings: ApiSettingsDep) -> ScheduleCalls:
+    """The Temporal Schedule calls of one request; tests override it like ``WorkflowCalls``."""
+    return ScheduleCalls(client, settings)
+
+
+ScheduleCallsDep = Annotated[ScheduleCalls, Depends(get_schedule_calls)]
+"""``schedules: ScheduleCallsDep`` in a handler signature."""

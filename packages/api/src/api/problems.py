@@ -2,7 +2,8 @@
 
 Handlers raise an :class:`ApiProblem` subclass (or let a Temporal error escape) and the handlers
 installed by :func:`install_problem_handlers` render it, so no route builds error bodies itself and
-no route can answer 200 with an error inside.
+no route can answer 200 with an error inside. The problems every workflow resource shares live
+here; a resource's own problems live with it in ``api.errors.<resource>``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from temporal_core import TemporalDisabledError, TemporalUnavailableError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -24,15 +26,14 @@ __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "ApiProblem",
     "FieldError",
-    "OrderFailed",
     "Problem",
-    "ReportFileMissing",
-    "ReportNotReady",
     "TemporalUnreachable",
     "WorkflowAlreadyExists",
+    "WorkflowCancelled",
     "WorkflowFinished",
     "WorkflowNotFound",
     "WorkflowUnsuccessful",
+    "body_too_large_detail",
     "install_problem_handlers",
     "problem_responses",
 ]
@@ -66,6 +67,9 @@ class Problem(BaseModel):
         default=None, description="That workflow's status, when known."
     )
     status_url: str | None = Field(default=None, description="Where to look the workflow up.")
+    schedule_id: str | None = Field(
+        default=None, description="The schedule the problem is about (404, 409)."
+    )
     errors: list[FieldError] | None = Field(
         default=None, description="Each invalid field (422 only)."
     )
@@ -85,6 +89,7 @@ class ApiProblem(Exception):
         workflow_id: str | None = None,
         workflow_status: str | None = None,
         status_url: str | None = None,
+        schedule_id: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
         """Keep the fields the problem body and headers will carry."""
@@ -93,6 +98,7 @@ class ApiProblem(Exception):
         self.workflow_id = workflow_id
         self.workflow_status = workflow_status
         self.status_url = status_url
+        self.schedule_id = schedule_id
         self.headers = dict(headers or {})
 
 
@@ -121,35 +127,23 @@ class WorkflowFinished(ApiProblem):
 
 
 class WorkflowUnsuccessful(ApiProblem):
-    """The workflow ended without a result: failed, cancelled, terminated or timed out (409)."""
+    """The workflow ended without a result: failed, terminated or timed out (409)."""
 
     status = 409
     kind = "workflow-unsuccessful"
     title = "Workflow did not complete"
 
 
-class OrderFailed(ApiProblem):
-    """The order workflow completed but reports the order as failed, e.g. payment declined (409)."""
+class WorkflowCancelled(ApiProblem):
+    """The run was cancelled through Temporal itself (Web UI, CLI), so it has no result (409).
+
+    A ``cancel`` signal is different: the workflow completes with a result whose ``status`` is
+    ``cancelled``, and the result endpoints answer 200 with it.
+    """
 
     status = 409
-    kind = "order-failed"
-    title = "Order failed"
-
-
-class ReportNotReady(ApiProblem):
-    """The report is still being generated, so there is nothing to download yet (409)."""
-
-    status = 409
-    kind = "report-not-ready"
-    title = "Report not ready"
-
-
-class ReportFileMissing(ApiProblem):
-    """The workflow finished but its file is not in this API's reports directory (404)."""
-
-    status = 404
-    kind = "report-file-missing"
-    title = "Report file missing"
+    kind = "workflow-cancelled"
+    title = "Workflow cancelled"
 
 
 class TemporalUnreachable(ApiProblem):
@@ -230,6 +224,13 @@ def _field_errors(errors: Iterable[Any]) -> list[FieldError]:
     return found
 
 
+def body_too_large_detail(max_body_size: int | None) -> str:
+    """The 413 problem's ``detail``: the limit, so a client knows how far to shrink the body."""
+    if max_body_size is None:
+        return "the request body is larger than this route accepts"
+    return f"the request body is larger than {max_body_size} bytes"
+
+
 def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
     """Render every error the app can raise as a :class:`Problem` with the right status."""
     retry_after = {"Retry-After": str(retry_after_seconds)}
@@ -249,6 +250,7 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
             workflow_id=error.workflow_id,
             workflow_status=error.workflow_status,
             status_url=error.status_url,
+            schedule_id=error.schedule_id,
         )
 
     async def validation(request: Request, error: Exception) -> JSONResponse:
@@ -268,12 +270,17 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
         assert isinstance(error, StarletteHTTPException)
         status = error.status_code
         title = _STATUS_TITLES.get(status, "HTTP error")
+        detail = str(error.detail)
+        if status == 413:
+            # FastAPI's max_body_size raises a bare "Content Too Large"; name the limit in force
+            # for this request, which the body limiter keeps in the scope while it runs.
+            detail = body_too_large_detail(request.scope.get(MAX_BODY_SIZE_SCOPE_KEY))
         return _problem_response(
             request,
             status=status,
             kind=title.lower().replace(" ", "-"),
             title=title,
-            detail=str(error.detail),
+            detail=detail,
             headers=error.headers,
         )
 
@@ -340,7 +347,7 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
 
 _DESCRIPTIONS = {
     400: "The body is not readable (for example, not UTF-8).",
-    404: "No workflow of this kind has that id.",
+    404: "No workflow (or schedule) of this kind has that id.",
     409: "Conflict with the workflow's current state (see `type`).",
     413: "The request body is larger than the configured limit.",
     422: "The request is invalid; `errors` names each field.",

@@ -1,53 +1,68 @@
-"""Answers every resource gives the same way: started or found running, still running, wait."""
+"""Answers every resource gives the same way: started or found running, still running, wait.
+
+Handlers return models; these helpers build them and set the status code and ``Location``
+header on the ``fastapi.Response`` FastAPI injects, so the body is still validated and
+serialized under the route's ``response_model``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from fastapi import Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 
 from api.models.common import WorkflowRunning, WorkflowStarted, WorkflowStatusName
 from api.settings import ApiSettings
 from api.workflow_calls import Started
 
-__all__ = ["invalid", "resolve_wait", "running_response", "start_response"]
+__all__ = ["answer_started", "answer_still_running", "invalid", "mark_started", "resolve_wait"]
 
 
-def start_response(
-    outcome: Started, *, status_url: str, result_url: str, scheduled: bool = False
-) -> JSONResponse:
+def answer_started(
+    outcome: Started,
+    response: Response,
+    *,
+    status_url: str,
+    result_url: str,
+    scheduled: bool = False,
+) -> WorkflowStarted:
     """202 with ``Location`` when this request started the workflow, 200 when it was running."""
+    mark_started(response, started=outcome.started, location=status_url)
     started = "scheduled" if scheduled else "started"
-    status = started if outcome.started else "already_running"
-    body = WorkflowStarted(
+    return WorkflowStarted(
         workflow_id=outcome.workflow_id,
         run_id=outcome.run_id,
         started=outcome.started,
-        status=status,
+        status=started if outcome.started else "already_running",
         status_url=status_url,
         result_url=result_url,
     )
-    return JSONResponse(
-        body.model_dump(mode="json"),
-        status_code=202 if outcome.started else 200,
-        headers={"Location": status_url},
-    )
 
 
-def running_response(
-    workflow_id: str, status: WorkflowStatusName, *, status_url: str, result_url: str
-) -> JSONResponse:
+def mark_started(response: Response, *, started: bool, location: str) -> None:
+    """202 when a start request started something, 200 when it found it running; ``Location``."""
+    response.status_code = 202 if started else 200
+    response.headers["Location"] = location
+
+
+def answer_still_running(
+    response: Response,
+    workflow_id: str,
+    status: WorkflowStatusName,
+    *,
+    status_url: str,
+    result_url: str,
+) -> WorkflowRunning:
     """202 for a result that is not there yet, pointing at where to poll."""
-    body = WorkflowRunning(
+    response.status_code = 202
+    response.headers["Location"] = result_url
+    return WorkflowRunning(
         workflow_id=workflow_id,
         status="scheduled" if status == "scheduled" else "running",
         detail="the workflow has not finished yet; poll result_url again",
         status_url=status_url,
         result_url=result_url,
-    )
-    return JSONResponse(
-        body.model_dump(mode="json"), status_code=202, headers={"Location": result_url}
     )
 
 

@@ -2,7 +2,7 @@
 
 Temporal connection settings stay in ``temporal_core.TemporalSettings`` (``TEMPORAL_*``); this
 class only holds what the HTTP layer decides: how long a request may wait, how big a request
-may be, and which Temporal task queue each registered queue name maps to.
+may be, and where the report files are.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ ENV_PREFIX = "API_"
 
 
 class ApiSettings(BaseSettings):
-    """Limits and routing for the HTTP layer; every field is one ``API_*`` variable."""
+    """Limits of the HTTP layer; every field is one ``API_*`` variable."""
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -63,14 +63,6 @@ class ApiSettings(BaseSettings):
         validation_alias=AliasChoices("API_REPORTS_DIR", "REPORTS_DIR"),
         description="Directory the report worker writes finished files to.",
     )
-    task_queues: dict[str, str] = Field(
-        default_factory=dict[str, str],
-        description="Registered queue name -> Temporal task queue (API_TASK_QUEUES__ORDERS=...).",
-    )
-
-    def task_queue_for(self, queue: str) -> str:
-        """The Temporal task queue to start workflows of registered ``queue`` on."""
-        return self.task_queues.get(queue.lower(), queue)
 
     @classmethod
     def load(cls, **values: Any) -> Self:

@@ -5,8 +5,11 @@
   retries), and ``REJECT_DUPLICATE`` refuses to start a second run after the first has finished,
   which becomes a 409 carrying the existing id.
 * ``describe`` turns an unknown id, or an id of another workflow type, into a 404.
+* ``look_up`` names a run that completed with a ``cancelled`` result "cancelled", like a run
+  Temporal itself cancelled: over HTTP there is one cancellation.
 * ``wait_for_result`` waits at most ``wait`` seconds and reports "still running" instead of
-  hanging; a workflow that ended without a result becomes a 409 that says how it ended.
+  hanging; a workflow that ended without a result becomes a 409 that says how it ended
+  (``workflow-cancelled`` for a Temporal cancellation).
 * Every call carries a deadline, so a Temporal outage becomes a 503 rather than a stuck request.
 """
 
@@ -14,13 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
-from temporal_core import BaseWorkflow, was_started
+from temporal_core import SignalContract, WorkflowContract, was_started
 from temporalio.client import (
     Client,
     WorkflowExecutionDescription,
@@ -36,6 +39,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.models.common import SignalSent, WorkflowStatusName
 from api.problems import (
     WorkflowAlreadyExists,
+    WorkflowCancelled,
     WorkflowFinished,
     WorkflowNotFound,
     WorkflowUnsuccessful,
@@ -43,11 +47,23 @@ from api.problems import (
 )
 from api.settings import ApiSettings
 
-__all__ = ["Finished", "Pending", "Started", "WorkflowCalls", "status_name"]
+__all__ = [
+    "ACTIVE_STATUSES",
+    "Finished",
+    "Pending",
+    "Snapshot",
+    "Started",
+    "WorkflowCalls",
+    "completed_status",
+    "status_name",
+]
 
 logger = logging.getLogger(__name__)
 
-ResultT = TypeVar("ResultT")
+InputT = TypeVar("InputT", bound=BaseModel)
+ResultT = TypeVar("ResultT", bound=BaseModel)
+StateT = TypeVar("StateT", bound=BaseModel)
+ArgT = TypeVar("ArgT", bound=BaseModel)
 
 _QUERY_DEADLINE = timedelta(seconds=3)
 # How the client reports a call that ran past its deadline.
@@ -79,6 +95,16 @@ def status_name(description: WorkflowExecutionDescription) -> WorkflowStatusName
     return _STATUS_NAMES[status]
 
 
+def completed_status(result: BaseModel) -> Literal["completed", "cancelled"]:
+    """How a completed run ended: ``cancelled`` when a ``cancel`` signal stopped it.
+
+    Every contract's result carries a ``status``; a workflow that honours the ``cancel`` signal
+    undoes its work and completes with ``status="cancelled"`` (docs/cancellation.md). Over HTTP
+    that is a cancellation, the same as a run Temporal itself cancelled.
+    """
+    return "cancelled" if getattr(result, "status", None) == "cancelled" else "completed"
+
+
 @dataclass(frozen=True)
 class Started:
     """Outcome of ``start_once``: the workflow, and whether this call started it."""
@@ -102,13 +128,40 @@ class Finished(Generic[ResultT]):
     value: ResultT
 
 
-class WorkflowCalls:
-    """Start, describe, query, signal and await workflows for one request."""
+@dataclass(frozen=True)
+class Snapshot(Generic[ResultT, StateT]):
+    """What a status endpoint reports about one workflow."""
 
-    def __init__(self, client: Client, settings: ApiSettings) -> None:
-        """Use ``client`` with the deadlines and queue routing in ``settings``."""
+    status: WorkflowStatusName
+    """``cancelled`` also for a run that completed with a cancelled result."""
+    state: StateT | None = None
+    """The ``state`` query's answer while it runs (None when no worker answered in time)."""
+    result: ResultT | None = None
+    """The result, once it completed."""
+
+
+class WorkflowCalls:
+    """Start, describe, query, signal and await workflows through their contracts.
+
+    Works on ``temporal_core.WorkflowContract`` objects (workflow name, queue and models), never
+    on workflow classes, so the API imports no worker code.
+    """
+
+    def __init__(
+        self,
+        client: Client,
+        settings: ApiSettings,
+        *,
+        task_queues: Mapping[str, str] | None = None,
+    ) -> None:
+        """Use ``client`` with the deadlines in ``settings``.
+
+        ``task_queues`` maps a contract's queue to the Temporal task queue to start its workflows
+        on; tests use it to reach workers on per-test queues. Unmapped queues are used as named.
+        """
         self.client = client
         self.settings = settings
+        self._task_queues = dict(task_queues or {})
         self._deadline = timedelta(seconds=settings.temporal_call_timeout_seconds)
         # A query is answered by a worker in milliseconds; waiting longer only delays the answer
         # "no worker is polling", which a status request reports as state null.
@@ -116,22 +169,25 @@ class WorkflowCalls:
 
     async def start_once(
         self,
-        workflow_cls: type[BaseWorkflow[Any, Any]],
+        contract: WorkflowContract[InputT, Any, Any],
+        input: InputT,
         *,
-        input: Any,
         workflow_id: str,
         status_url: str,
         memo: Mapping[str, Any] | None = None,
         **options: Any,
     ) -> Started:
-        """Start ``workflow_cls`` as ``workflow_id`` unless it runs already; 409 if it finished."""
-        queue = self.settings.task_queue_for(workflow_cls.task_queue())
+        """Start ``contract``'s workflow as ``workflow_id`` unless it runs already; 409 if it ended.
+
+        Other keywords (timeouts, retry policy, ``start_delay``, ``search_attributes``) go to
+        ``WorkflowContract.start``.
+        """
         try:
-            handle = await workflow_cls.start_workflow(
+            handle = await contract.start(
                 self.client,
-                input=input,
+                input,
                 id=workflow_id,
-                task_queue=queue,
+                task_queue=self._task_queues.get(contract.queue, contract.queue),
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 memo=memo or None,
@@ -148,28 +204,28 @@ class WorkflowCalls:
         return Started(handle.id, handle.result_run_id, was_started(handle))
 
     async def describe(
-        self, workflow_cls: type[BaseWorkflow[Any, Any]], workflow_id: str
+        self, contract: WorkflowContract[Any, Any, Any], workflow_id: str
     ) -> WorkflowExecutionDescription:
-        """Describe ``workflow_id``; 404 unless it exists and is a ``workflow_cls`` workflow."""
-        handle = workflow_cls.get_handle(self.client, workflow_id)
+        """Describe ``workflow_id``; 404 unless it exists and is a workflow of ``contract``."""
         try:
-            description = await handle.describe(rpc_timeout=self._deadline)
+            description = await contract.describe(
+                self.client, workflow_id, rpc_timeout=self._deadline
+            )
         except RPCError as error:
             if error.status == RPCStatusCode.NOT_FOUND:
-                raise self._not_found(workflow_cls, workflow_id) from None
+                raise self._not_found(contract, workflow_id) from None
             raise
-        if description.workflow_type != workflow_cls.workflow_name():
-            raise self._not_found(workflow_cls, workflow_id)
+        if description.workflow_type != contract.name:
+            raise self._not_found(contract, workflow_id)
         return description
 
     async def query_state(
-        self, workflow_cls: type[BaseWorkflow[Any, Any]], workflow_id: str
-    ) -> dict[str, Any] | None:
+        self, contract: WorkflowContract[Any, Any, StateT], workflow_id: str
+    ) -> StateT | None:
         """The ``state`` query's answer, or None when no worker answered it in time."""
-        handle = workflow_cls.get_handle(self.client, workflow_id)
         try:
-            state: dict[str, Any] = await handle.query(
-                workflow_cls.state, rpc_timeout=self._query_deadline
+            return await contract.query_state(
+                self.client, workflow_id, rpc_timeout=self._query_deadline
             )
         except (WorkflowQueryFailedError, WorkflowQueryRejectedError) as error:
             logger.info("state query of %s failed: %s", workflow_id, error)
@@ -181,27 +237,29 @@ class WorkflowCalls:
                 logger.info("state query of %s unanswered: %s", workflow_id, error)
                 return None
             raise
-        return state
 
-    async def status_and_state(
-        self, workflow_cls: type[BaseWorkflow[Any, Any]], workflow_id: str
-    ) -> tuple[WorkflowStatusName, dict[str, Any] | None]:
-        """The workflow's status, plus its ``state`` query answer while it runs.
+    async def look_up(
+        self, contract: WorkflowContract[Any, ResultT, StateT], workflow_id: str
+    ) -> Snapshot[ResultT, StateT]:
+        """The workflow's status; its ``state`` query while it runs; its result once completed.
 
         A scheduled workflow (start delay not over) has run no code yet, so nobody could answer
-        the query: its state is None, as is a finished workflow's.
+        the query: its state is None, as is that of a workflow that ended without a result.
         """
-        status = status_name(await self.describe(workflow_cls, workflow_id))
+        status = status_name(await self.describe(contract, workflow_id))
+        if status == "completed":
+            result = await contract.result(self.client, workflow_id, rpc_timeout=self._deadline)
+            return Snapshot(status=completed_status(result), result=result)
         if status not in ACTIVE_STATUSES or status == "scheduled":
-            return status, None
-        return status, await self.query_state(workflow_cls, workflow_id)
+            return Snapshot(status=status)
+        return Snapshot(status=status, state=await self.query_state(contract, workflow_id))
 
     async def signal(
         self,
-        workflow_cls: type[BaseWorkflow[Any, Any]],
+        contract: WorkflowContract[Any, Any, Any],
         workflow_id: str,
-        signal: Callable[..., Any],
-        argument: BaseModel,
+        signal: SignalContract[ArgT],
+        argument: ArgT,
         *,
         status_url: str,
     ) -> SignalSent:
@@ -210,28 +268,28 @@ class WorkflowCalls:
         Returns the 202 answer every signal route gives, naming the signal and echoing its
         argument.
         """
-        description = await self.describe(workflow_cls, workflow_id)
-        status = status_name(description)
+        status = status_name(await self.describe(contract, workflow_id))
         if status not in ACTIVE_STATUSES:
-            raise self._finished(workflow_id, status, status_url)
-        handle = workflow_cls.get_handle(self.client, workflow_id)
+            raise await self._finished(contract, workflow_id, status, status_url)
         try:
-            await handle.signal(signal, argument, rpc_timeout=self._deadline)
+            await contract.signal(
+                self.client, workflow_id, signal, argument, rpc_timeout=self._deadline
+            )
         except RPCError as error:
             # It ended between the describe and the signal.
             if error.status == RPCStatusCode.NOT_FOUND:
-                raise self._finished(workflow_id, "completed", status_url) from None
+                raise await self._finished(contract, workflow_id, "completed", status_url) from None
             raise
         return SignalSent(
             workflow_id=workflow_id,
-            signal=signal.__name__,
+            signal=signal.name,
             status_url=status_url,
             details=argument.model_dump(),
         )
 
     async def wait_for_result(
         self,
-        workflow_cls: type[BaseWorkflow[Any, ResultT]],
+        contract: WorkflowContract[Any, ResultT, Any],
         workflow_id: str,
         *,
         wait: float,
@@ -239,12 +297,12 @@ class WorkflowCalls:
     ) -> Finished[ResultT] | Pending:
         """The result if the workflow completes within ``wait`` seconds, else ``Pending``.
 
-        Raises ``WorkflowUnsuccessful`` (409) when it failed, was cancelled, terminated or timed
-        out, with the failure's message.
+        A run cancelled through Temporal raises ``WorkflowCancelled`` (409); one that failed,
+        was terminated or timed out raises ``WorkflowUnsuccessful`` (409) with the failure's
+        message. A run stopped by a ``cancel`` signal completed: its result is returned.
         """
-        description = await self.describe(workflow_cls, workflow_id)
-        status = status_name(description)
-        handle = workflow_cls.get_handle(self.client, workflow_id)
+        status = status_name(await self.describe(contract, workflow_id))
+        handle = contract.get_handle(self.client, workflow_id)
         try:
             if status in ACTIVE_STATUSES:
                 if wait <= 0:
@@ -257,7 +315,14 @@ class WorkflowCalls:
             else:
                 value = await handle.result(rpc_timeout=self._deadline)
         except WorkflowFailureError as error:
-            final = status_name(await self.describe(workflow_cls, workflow_id))
+            final = status_name(await self.describe(contract, workflow_id))
+            if final == "cancelled":
+                raise WorkflowCancelled(
+                    f"workflow {workflow_id} was cancelled through Temporal and has no result",
+                    workflow_id=workflow_id,
+                    workflow_status=final,
+                    status_url=status_url,
+                ) from None
             raise WorkflowUnsuccessful(
                 f"workflow {workflow_id} {final.replace('_', ' ')}: {_failure_message(error)}",
                 workflow_id=workflow_id,
@@ -267,16 +332,21 @@ class WorkflowCalls:
         return Finished(value)
 
     @staticmethod
-    def _not_found(
-        workflow_cls: type[BaseWorkflow[Any, Any]], workflow_id: str
-    ) -> WorkflowNotFound:
+    def _not_found(contract: WorkflowContract[Any, Any, Any], workflow_id: str) -> WorkflowNotFound:
         return WorkflowNotFound(
-            f"no {workflow_cls.workflow_name()} workflow has the id {workflow_id}",
-            workflow_id=workflow_id,
+            f"no {contract.name} workflow has the id {workflow_id}", workflow_id=workflow_id
         )
 
-    @staticmethod
-    def _finished(workflow_id: str, status: str, status_url: str) -> WorkflowFinished:
+    async def _finished(
+        self,
+        contract: WorkflowContract[Any, Any, Any],
+        workflow_id: str,
+        status: WorkflowStatusName,
+        status_url: str,
+    ) -> WorkflowFinished:
+        if status == "completed":
+            # Name it as the status endpoint does: a run a cancel signal stopped is cancelled.
+            status = (await self.look_up(contract, workflow_id)).status
         return WorkflowFinished(
             f"workflow {workflow_id} has already finished ({status}); it takes no more signals",
             workflow_id=workflow_id,

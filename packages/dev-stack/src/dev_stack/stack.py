@@ -15,6 +15,7 @@ import time
 from collections.abc import Coroutine
 from typing import Any
 
+from temporal_core.cli.stop_signals import StopRequest, StopSignals
 from temporal_core.testing.dev_server import dev_server_command, free_port
 
 from dev_stack.config import (
@@ -53,9 +54,6 @@ _WORKER_DEFAULT_DRAIN = 30.0
 _STOP_SLACK = 10.0
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 """Ctrl-C, a process manager's stop, and the terminal window closing: all stop cleanly."""
-_REPEAT_SIGNAL_WINDOW = 1.0
-"""uv run passes a Ctrl-C on to its child that the child also got from the terminal: two
-signals a moment apart are one request, not "stop now"."""
 
 
 class Stack:
@@ -72,7 +70,8 @@ class Stack:
         self._force = asyncio.Event()
         self._failure: str | None = None
         """What went wrong, as a phrase: "worker-orders exited with code 1"."""
-        self._last_signal: float | None = None
+        self._stop_signals = StopSignals()
+        """A Ctrl-C reaches us twice under ``uv run dev`` (terminal and uv): one request."""
 
     def say(self, text: str) -> None:
         """Print one line from the launcher itself."""
@@ -294,13 +293,21 @@ class Stack:
         self._stop_requested.set()
 
     def _on_signal(self, signum: int) -> None:
-        now = time.monotonic()
-        if self._last_signal is None:
-            self._last_signal = now
-            self.say(f"{signal.Signals(signum).name} received: stopping (workers drain first)")
+        name = signal.Signals(signum).name
+        request = self._stop_signals.classify()
+        if request is StopRequest.FIRST:
+            self.say(f"{name} received: stopping (workers drain first)")
             self._stop_requested.set()
-        elif now - self._last_signal > _REPEAT_SIGNAL_WINDOW and not self._force.is_set():
-            self.say("asked again: killing whatever is still running")
+        elif self._force.is_set():
+            return
+        elif request is StopRequest.REPEATED:
+            window = self._stop_signals.window
+            self.say(
+                f"{name} again within {window:g}s (repeated by the process group / uv): "
+                "still stopping gracefully"
+            )
+        else:
+            self.say(f"{name} again: killing whatever is still running")
             self._force.set()
 
     # Stopping -----------------------------------------------------------------------------

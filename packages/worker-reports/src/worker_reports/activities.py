@@ -199,7 +199,9 @@ class ReportActivities:
     @activity_defn(queue=QUEUE, start_to_close_timeout=DISCARD_TIMEOUT)
     @activity.defn
     async def discard_report_parts(self, request: DiscardRequest) -> int:
-        """Delete a cancelled report's part files; idempotent (nothing left: returns 0)."""
-        removed = await asyncio.to_thread(self.storage.discard_parts, request.report_id)
+        """Delete a cancelled report's files; idempotent (nothing left: returns 0)."""
+        removed = await asyncio.to_thread(
+            self.storage.discard_parts, request.report_id, request.finished_format
+        )
         activity.logger.info("report %s: discarded %d part files", request.report_id, removed)
         return removed

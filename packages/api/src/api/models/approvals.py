@@ -1,4 +1,4 @@
-"""Approval requests and answers; the workflow receives the worker's ``ApprovalInput``."""
+"""Approval requests and answers; the workflow receives the contract's ``ApprovalInput``."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ class ApprovalRequest(BaseModel):
     )
 
     def to_input(self) -> ApprovalInput:
-        """The worker's model, which is what the workflow receives."""
+        """The contract's input model, which is what the workflow receives."""
         return ApprovalInput(
             request_id=self.request_id,
             approver_email=str(self.approver_email),
@@ -63,7 +63,7 @@ class DecisionBody(BaseModel):
     comment: str = Field(default="", max_length=2000)
 
     def to_decision(self) -> Decision:
-        """The worker's signal argument."""
+        """The contract's ``approve``/``reject`` signal argument."""
         return Decision(decided_by=self.decided_by, comment=self.comment)
 
 
@@ -79,8 +79,10 @@ class ApprovalStatus(BaseModel):
 
 
 class ApprovalResult(BaseModel):
-    """200 answer of the result endpoint: approved, rejected or expired."""
+    """200 answer of the result endpoint: approved, rejected, expired or withdrawn (cancelled)."""
 
     workflow_id: str = Field(examples=["approval-PR-42"])
-    status: Literal["completed"] = "completed"
+    status: Literal["completed", "cancelled"] = Field(
+        description="`cancelled` when a cancel request withdrew it; else `completed`."
+    )
     result: ApprovalOutput

@@ -1,11 +1,21 @@
-"""Order requests (stricter than the worker's ``OrderInput``) and order answers."""
+"""Order requests (stricter than the contract's ``OrderInput``) and order answers."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from datetime import timedelta
+from typing import Annotated, Any, Literal, Self
 
 from contracts.orders import OrderInput, OrderItem, OrderOutput
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from api.models.common import BusinessKey, WorkflowStatusName
 
@@ -16,6 +26,7 @@ __all__ = [
     "OrderRequest",
     "OrderResult",
     "OrderStatus",
+    "ScheduleQuery",
     "UrgentOrderRequest",
 ]
 
@@ -57,7 +68,7 @@ class OrderRequest(BaseModel):
     )
 
     def to_input(self) -> OrderInput:
-        """The worker's model, which is what the workflow receives."""
+        """The contract's input model, which is what the workflow receives."""
         return OrderInput(
             order_id=self.order_id,
             customer_email=str(self.customer_email),
@@ -81,6 +92,56 @@ class UrgentOrderRequest(OrderRequest):
     max_attempts: int = Field(default=2, ge=1, le=10, description="1 means no retry.")
     initial_retry_interval_seconds: float = Field(default=1.0, gt=0, le=3600, allow_inf_nan=False)
     max_retry_interval_seconds: float = Field(default=10.0, gt=0, le=3600, allow_inf_nan=False)
+
+    # Field validators (not a model validator) so the 422 names the field at fault. Each runs
+    # after the field it compares with, which is declared above it and so already validated.
+    @field_validator("run_timeout_seconds")
+    @classmethod
+    def _run_fits_in_execution(cls, run_timeout: int, info: ValidationInfo) -> int:
+        execution_timeout = info.data.get("execution_timeout_seconds")
+        if execution_timeout is not None and run_timeout > execution_timeout:
+            raise ValueError("run_timeout_seconds may not exceed execution_timeout_seconds")
+        return run_timeout
+
+    @field_validator("max_retry_interval_seconds")
+    @classmethod
+    def _max_interval_not_below_initial(cls, maximum: float, info: ValidationInfo) -> float:
+        initial = info.data.get("initial_retry_interval_seconds")
+        if initial is not None and maximum < initial:
+            raise ValueError(
+                "max_retry_interval_seconds may not be below initial_retry_interval_seconds"
+            )
+        return maximum
+
+
+class ScheduleQuery(BaseModel):
+    """The delay of ``POST /orders/scheduled``: exactly one of seconds or minutes.
+
+    The longest delay is a setting (``API_MAX_START_DELAY_SECONDS``), checked by the route.
+    """
+
+    delay_seconds: int | None = Field(default=None, ge=1, description="Delay in seconds.")
+    delay_minutes: int | None = Field(
+        default=None, ge=1, description="Delay in minutes (the guide's parameter)."
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one_delay(self) -> Self:
+        if (self.delay_seconds is None) == (self.delay_minutes is None):
+            raise ValueError("give exactly one of delay_seconds or delay_minutes")
+        return self
+
+    @property
+    def given(self) -> Literal["delay_seconds", "delay_minutes"]:
+        """The query parameter the client gave."""
+        return "delay_seconds" if self.delay_seconds is not None else "delay_minutes"
+
+    @property
+    def delay(self) -> timedelta:
+        """The delay, whichever unit it was given in."""
+        if self.delay_seconds is not None:
+            return timedelta(seconds=self.delay_seconds)
+        return timedelta(minutes=self.delay_minutes or 0)
 
 
 class OrderStatus(BaseModel):
@@ -133,5 +194,19 @@ class BatchResponse(BaseModel):
     items: list[BatchItem]
 
 
-BatchBody = Annotated[list[OrderRequest], Field(min_length=1)]
-"""The batch body: a JSON array of orders, as in the guide (size is bounded by settings)."""
+def _distinct_order_ids(orders: list[OrderRequest]) -> list[OrderRequest]:
+    # One order id is one workflow: a batch naming it twice is a client error, not a retry.
+    first_seen: dict[str, int] = {}
+    for index, order in enumerate(orders):
+        if order.order_id in first_seen:
+            raise ValueError(
+                f"order_id {order.order_id} appears more than once in the batch "
+                f"(items {first_seen[order.order_id]} and {index})"
+            )
+        first_seen[order.order_id] = index
+    return orders
+
+
+BatchBody = Annotated[list[OrderRequest], Field(min_length=1), AfterValidator(_distinct_order_ids)]
+"""The batch body: a JSON array of orders with distinct ids, as in the guide (size is bounded
+by settings)."""

@@ -1,4 +1,4 @@
-"""Report requests and answers; the workflow receives the worker's ``ReportConfig``."""
+"""Report requests and answers; the workflow receives the contract's ``ReportConfig``."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ class ReportRequest(BaseModel):
         return self
 
     def to_config(self) -> ReportConfig:
-        """The worker's model, which is what the workflow receives."""
+        """The contract's input model, which is what the workflow receives."""
         return ReportConfig(
             report_type=self.report_type,
             rows=self.rows,
@@ -60,7 +60,11 @@ class ReportStarted(BaseModel):
 
 
 class ReportStatus(BaseModel):
-    """Progress while generating; the finished report's details once completed."""
+    """Progress while generating; the finished report's details once completed.
+
+    ``result`` is also set for a report a ``cancel`` signal stopped (status ``cancelled``, the
+    rows written before it stopped); ``download_url`` only once the file is ready.
+    """
 
     report_id: str
     status: WorkflowStatusName

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
-from worker_approvals.workflows import ApprovalWorkflow
+from contracts.approvals import APPROVAL, APPROVE, REJECT
+from contracts.common import CANCEL, CancelRequest
+from fastapi import APIRouter, Response
 
-from api.deps import ApiSettingsDep, TemporalClientDep
+from api.deps import ApiSettingsDep, WorkflowCallsDep
 from api.models.approvals import ApprovalRequest, ApprovalResult, ApprovalStatus, DecisionBody
 from api.models.common import (
     ApprovalIdPath,
+    CancelBody,
     IdempotencyKeyHeader,
     SignalSent,
     WaitQuery,
@@ -19,12 +20,14 @@ from api.models.common import (
     WorkflowStarted,
 )
 from api.problems import problem_responses
-from api.responses import resolve_wait, running_response, start_response
-from api.workflow_calls import Finished, WorkflowCalls
+from api.responses import answer_started, answer_still_running, resolve_wait
+from api.workflow_calls import Finished, completed_status
 
 __all__ = ["approval_workflow_id", "router"]
 
 router = APIRouter(prefix="/approvals", tags=["approvals"])
+
+_SIGNAL_RESPONSES = problem_responses(400, 404, 409, 413, 422, 503)
 
 
 def approval_workflow_id(request_id: str) -> str:
@@ -52,40 +55,22 @@ def _result_url(workflow_id: str) -> str:
 )
 async def create_approval(
     request: ApprovalRequest,
-    client: TemporalClientDep,
-    settings: ApiSettingsDep,
+    calls: WorkflowCallsDep,
+    response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
+) -> WorkflowStarted:
     """Start the approval workflow; it waits for a decision until ``timeout_seconds``."""
     workflow_id = approval_workflow_id(request.request_id)
     memo: dict[str, Any] = {"idempotency_key": idempotency_key} if idempotency_key else {}
-    outcome = await WorkflowCalls(client, settings).start_once(
-        ApprovalWorkflow,
-        input=request.to_input(),
+    outcome = await calls.start_once(
+        APPROVAL,
+        request.to_input(),
         workflow_id=workflow_id,
         status_url=_status_url(workflow_id),
         memo=memo,
     )
-    return start_response(
-        outcome, status_url=_status_url(workflow_id), result_url=_result_url(workflow_id)
-    )
-
-
-async def _decide(
-    workflow_id: str,
-    body: DecisionBody,
-    client: TemporalClientDep,
-    settings: ApiSettingsDep,
-    *,
-    approve: bool,
-) -> SignalSent:
-    signal = ApprovalWorkflow.approve if approve else ApprovalWorkflow.reject
-    return await WorkflowCalls(client, settings).signal(
-        ApprovalWorkflow,
-        workflow_id,
-        signal,
-        body.to_decision(),
-        status_url=_status_url(workflow_id),
+    return answer_started(
+        outcome, response, status_url=_status_url(workflow_id), result_url=_result_url(workflow_id)
     )
 
 
@@ -93,34 +78,52 @@ async def _decide(
     "/{workflow_id}/approve",
     status_code=202,
     response_model=SignalSent,
-    responses=problem_responses(400, 404, 409, 413, 422, 503),
+    responses=_SIGNAL_RESPONSES,
     summary="Approve a pending request",
 )
 async def approve(
-    workflow_id: ApprovalIdPath,
-    body: DecisionBody,
-    client: TemporalClientDep,
-    settings: ApiSettingsDep,
+    workflow_id: ApprovalIdPath, body: DecisionBody, calls: WorkflowCallsDep
 ) -> SignalSent:
     """Send the ``approve`` signal with who decided and why; 409 once it has been decided."""
-    return await _decide(workflow_id, body, client, settings, approve=True)
+    return await calls.signal(
+        APPROVAL, workflow_id, APPROVE, body.to_decision(), status_url=_status_url(workflow_id)
+    )
 
 
 @router.post(
     "/{workflow_id}/reject",
     status_code=202,
     response_model=SignalSent,
-    responses=problem_responses(400, 404, 409, 413, 422, 503),
+    responses=_SIGNAL_RESPONSES,
     summary="Reject a pending request",
 )
 async def reject(
-    workflow_id: ApprovalIdPath,
-    body: DecisionBody,
-    client: TemporalClientDep,
-    settings: ApiSettingsDep,
+    workflow_id: ApprovalIdPath, body: DecisionBody, calls: WorkflowCallsDep
 ) -> SignalSent:
     """Send the ``reject`` signal with who decided and why; 409 once it has been decided."""
-    return await _decide(workflow_id, body, client, settings, approve=False)
+    return await calls.signal(
+        APPROVAL, workflow_id, REJECT, body.to_decision(), status_url=_status_url(workflow_id)
+    )
+
+
+@router.post(
+    "/{workflow_id}/cancel",
+    status_code=202,
+    response_model=SignalSent,
+    responses=_SIGNAL_RESPONSES,
+    summary="Withdraw a pending request",
+)
+async def cancel_approval(
+    workflow_id: ApprovalIdPath, body: CancelBody, calls: WorkflowCallsDep
+) -> SignalSent:
+    """Send the ``cancel`` signal with a reason; the approval then reads ``cancelled``."""
+    return await calls.signal(
+        APPROVAL,
+        workflow_id,
+        CANCEL,
+        CancelRequest(reason=body.reason),
+        status_url=_status_url(workflow_id),
+    )
 
 
 @router.get(
@@ -130,20 +133,22 @@ async def reject(
     summary="Status of an approval",
 )
 async def get_approval_status(
-    workflow_id: ApprovalIdPath, client: TemporalClientDep, settings: ApiSettingsDep
+    workflow_id: ApprovalIdPath, calls: WorkflowCallsDep
 ) -> ApprovalStatus:
     """Pending approvals answer with their ``state`` query; decided ones with their status."""
-    status, state = await WorkflowCalls(client, settings).status_and_state(
-        ApprovalWorkflow, workflow_id
-    )
+    found = await calls.look_up(APPROVAL, workflow_id)
     return ApprovalStatus(
-        workflow_id=workflow_id, status=status, state=state, result_url=_result_url(workflow_id)
+        workflow_id=workflow_id,
+        status=found.status,
+        state=found.state.model_dump(mode="json") if found.state is not None else None,
+        result_url=_result_url(workflow_id),
     )
 
 
 @router.get(
     "/{workflow_id}/result",
-    response_model=ApprovalResult,
+    response_model=ApprovalResult | WorkflowRunning,
+    response_description="Approved, rejected, expired, or withdrawn by a cancel signal.",
     responses={
         202: {"model": WorkflowRunning, "description": "Still waiting for a decision."},
         **problem_responses(404, 409, 422, 503),
@@ -152,20 +157,27 @@ async def get_approval_status(
 )
 async def get_approval_result(
     workflow_id: ApprovalIdPath,
-    client: TemporalClientDep,
+    calls: WorkflowCallsDep,
     settings: ApiSettingsDep,
+    response: Response,
     wait: WaitQuery = None,
-) -> ApprovalResult | JSONResponse:
-    """Approved, rejected or expired once decided; 202 while still pending."""
-    answer = await WorkflowCalls(client, settings).wait_for_result(
-        ApprovalWorkflow,
+) -> ApprovalResult | WorkflowRunning:
+    """Approved, rejected, expired or withdrawn once decided; 202 while still pending.
+
+    409 ``workflow-cancelled`` when the run was cancelled through Temporal (it has no result).
+    """
+    answer = await calls.wait_for_result(
+        APPROVAL,
         workflow_id,
         wait=resolve_wait(wait, settings),
         status_url=_status_url(workflow_id),
     )
     if isinstance(answer, Finished):
-        return ApprovalResult(workflow_id=workflow_id, result=answer.value)
-    return running_response(
+        return ApprovalResult(
+            workflow_id=workflow_id, status=completed_status(answer.value), result=answer.value
+        )
+    return answer_still_running(
+        response,
         workflow_id,
         answer.status,
         status_url=_status_url(workflow_id),

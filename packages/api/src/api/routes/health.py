@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Response
 
 from api.deps import TemporalServiceDep
 from api.models.health import HealthResponse, LivenessResponse, TemporalHealth
@@ -19,7 +18,7 @@ router = APIRouter(prefix="/health", tags=["health"])
     responses={503: {"model": HealthResponse, "description": "Temporal is disabled or down."}},
     summary="Readiness: is Temporal reachable?",
 )
-async def health_check(temporal_service: TemporalServiceDep) -> HealthResponse | JSONResponse:
+async def health_check(temporal_service: TemporalServiceDep, response: Response) -> HealthResponse:
     """The guide's health shape; 503 when degraded, so load balancers stop routing here.
 
     The check is bounded (2 s by default) and never raises, so this answers promptly even while
@@ -35,9 +34,9 @@ async def health_check(temporal_service: TemporalServiceDep) -> HealthResponse |
             namespace=temporal_service.namespace,
         ),
     )
-    if healthy:
-        return body
-    return JSONResponse(body.model_dump(mode="json"), status_code=503)
+    if not healthy:
+        response.status_code = 503
+    return body
 
 
 @router.get("/live", response_model=LivenessResponse, summary="Liveness: is the process up?")

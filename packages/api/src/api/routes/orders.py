@@ -10,14 +10,13 @@ import asyncio
 from datetime import timedelta
 from typing import Annotated, Any
 
-from contracts.orders import OrderOutput
-from fastapi import APIRouter, Body, Query
-from fastapi.responses import JSONResponse
-from temporal_core import CancelRequest
+from contracts.common import CANCEL, CancelRequest
+from contracts.orders import ORDER, OrderOutput
+from fastapi import APIRouter, Body, Query, Response
 from temporalio.common import RetryPolicy
-from worker_orders.workflows import OrderWorkflow
 
-from api.deps import ApiSettingsDep, TemporalClientDep
+from api.deps import ApiSettingsDep, WorkflowCallsDep
+from api.errors.orders import OrderFailed
 from api.models.common import (
     CancelBody,
     IdempotencyKeyHeader,
@@ -34,11 +33,12 @@ from api.models.orders import (
     OrderRequest,
     OrderResult,
     OrderStatus,
+    ScheduleQuery,
     UrgentOrderRequest,
 )
-from api.problems import OrderFailed, WorkflowAlreadyExists, problem_responses
-from api.responses import invalid, resolve_wait, running_response, start_response
-from api.workflow_calls import Finished, WorkflowCalls
+from api.problems import WorkflowAlreadyExists, problem_responses
+from api.responses import answer_started, answer_still_running, invalid, resolve_wait
+from api.workflow_calls import Finished, WorkflowCalls, completed_status
 
 __all__ = ["order_workflow_id", "router"]
 
@@ -80,7 +80,7 @@ def _order_result(
 ) -> OrderResult:
     # The workflow completes normally even when the order fails (it compensates and reports
     # why); answering 200 to that would be a fake success.
-    if output.status not in ("completed", "cancelled"):
+    if output.status == "failed":
         raise OrderFailed(
             f"order {output.order_id} {output.status}: {output.message}",
             workflow_id=workflow_id,
@@ -88,33 +88,32 @@ def _order_result(
             status_url=_status_url(workflow_id),
         )
     return OrderResult(
-        workflow_id=workflow_id,
-        status="cancelled" if output.status == "cancelled" else "completed",
-        started=started,
-        result=output,
+        workflow_id=workflow_id, status=completed_status(output), started=started, result=output
     )
 
 
 async def _start(
     calls: WorkflowCalls,
     order: OrderRequest,
+    response: Response,
     idempotency_key: str | None,
     *,
     scheduled: bool = False,
     memo: dict[str, Any] | None = None,
     **options: Any,
-) -> JSONResponse:
+) -> WorkflowStarted:
     workflow_id = order_workflow_id(order.order_id)
     outcome = await calls.start_once(
-        OrderWorkflow,
-        input=order.to_input(),
+        ORDER,
+        order.to_input(),
         workflow_id=workflow_id,
         status_url=_status_url(workflow_id),
         memo=_memo(idempotency_key, **(memo or {})),
         **options,
     )
-    return start_response(
+    return answer_started(
         outcome,
+        response,
         status_url=_status_url(workflow_id),
         result_url=_result_url(workflow_id),
         scheduled=scheduled,
@@ -130,17 +129,18 @@ async def _start(
 )
 async def create_order(
     order: OrderRequest,
-    client: TemporalClientDep,
-    settings: ApiSettingsDep,
+    calls: WorkflowCallsDep,
+    response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
+) -> WorkflowStarted:
     """Pattern 1: start without waiting; poll ``status_url`` or ``result_url`` afterwards."""
-    return await _start(WorkflowCalls(client, settings), order, idempotency_key)
+    return await _start(calls, order, response, idempotency_key)
 
 
 @router.post(
     "/sync",
-    response_model=OrderResult,
+    response_model=OrderResult | WorkflowRunning,
+    response_description="The order completed, or was cancelled by a cancel signal.",
     responses={
         202: {"model": WorkflowRunning, "description": _STILL_RUNNING},
         **problem_responses(400, 409, 413, 422, 503),
@@ -149,31 +149,32 @@ async def create_order(
 )
 async def create_order_sync(
     order: OrderRequest,
-    client: TemporalClientDep,
+    calls: WorkflowCallsDep,
     settings: ApiSettingsDep,
+    response: Response,
     wait: WaitQuery = None,
     idempotency_key: IdempotencyKeyHeader = None,
-) -> OrderResult | JSONResponse:
+) -> OrderResult | WorkflowRunning:
     """Pattern 2: execute and wait, but never longer than ``wait`` seconds.
 
     A retry while the first attempt still runs waits for that same workflow.
     """
     seconds = resolve_wait(wait, settings)
-    calls = WorkflowCalls(client, settings)
     workflow_id = order_workflow_id(order.order_id)
     outcome = await calls.start_once(
-        OrderWorkflow,
-        input=order.to_input(),
+        ORDER,
+        order.to_input(),
         workflow_id=workflow_id,
         status_url=_status_url(workflow_id),
         memo=_memo(idempotency_key),
     )
     answer = await calls.wait_for_result(
-        OrderWorkflow, workflow_id, wait=seconds, status_url=_status_url(workflow_id)
+        ORDER, workflow_id, wait=seconds, status_url=_status_url(workflow_id)
     )
     if isinstance(answer, Finished):
         return _order_result(workflow_id, answer.value, outcome.started)
-    return running_response(
+    return answer_still_running(
+        response,
         workflow_id,
         answer.status,
         status_url=_status_url(workflow_id),
@@ -190,37 +191,25 @@ async def create_order_sync(
 )
 async def schedule_order(
     order: OrderRequest,
-    client: TemporalClientDep,
+    schedule: Annotated[ScheduleQuery, Query()],
+    calls: WorkflowCallsDep,
     settings: ApiSettingsDep,
-    delay_seconds: Annotated[int | None, Query(ge=1, description="Delay in seconds.")] = None,
-    delay_minutes: Annotated[
-        int | None, Query(ge=1, description="Delay in minutes (the guide's parameter).")
-    ] = None,
+    response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
-    """Pattern 3: the workflow exists now (status ``scheduled``) and begins after the delay."""
-    if (delay_seconds is None) == (delay_minutes is None):
+) -> WorkflowStarted:
+    """Pattern 3: the workflow exists now (status ``scheduled``) and begins after the delay.
+
+    Give exactly one of ``delay_seconds`` or ``delay_minutes``.
+    """
+    if schedule.delay > timedelta(seconds=settings.max_start_delay_seconds):
         raise invalid(
-            ("query", "delay_seconds"),
-            "give exactly one of delay_seconds or delay_minutes",
-            None,
-            "missing",
-        )
-    delay = delay_seconds if delay_seconds is not None else (delay_minutes or 0) * 60
-    if delay > settings.max_start_delay_seconds:
-        name = "delay_seconds" if delay_seconds is not None else "delay_minutes"
-        raise invalid(
-            ("query", name),
+            ("query", schedule.given),
             f"the delay may be at most {settings.max_start_delay_seconds} seconds",
-            delay_seconds if delay_seconds is not None else delay_minutes,
+            getattr(schedule, schedule.given),
             "less_than_equal",
         )
     return await _start(
-        WorkflowCalls(client, settings),
-        order,
-        idempotency_key,
-        scheduled=True,
-        start_delay=timedelta(seconds=delay),
+        calls, order, response, idempotency_key, scheduled=True, start_delay=schedule.delay
     )
 
 
@@ -233,28 +222,15 @@ async def schedule_order(
 )
 async def create_urgent_order(
     order: UrgentOrderRequest,
-    client: TemporalClientDep,
-    settings: ApiSettingsDep,
+    calls: WorkflowCallsDep,
+    response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
+) -> WorkflowStarted:
     """Override the configured workflow timeouts and retry policy for this one execution."""
-    if order.run_timeout_seconds > order.execution_timeout_seconds:
-        raise invalid(
-            ("body", "run_timeout_seconds"),
-            "run_timeout_seconds may not exceed execution_timeout_seconds",
-            order.run_timeout_seconds,
-            "less_than_equal",
-        )
-    if order.max_retry_interval_seconds < order.initial_retry_interval_seconds:
-        raise invalid(
-            ("body", "max_retry_interval_seconds"),
-            "max_retry_interval_seconds may not be below initial_retry_interval_seconds",
-            order.max_retry_interval_seconds,
-            "greater_than_equal",
-        )
     return await _start(
-        WorkflowCalls(client, settings),
+        calls,
         order,
+        response,
         idempotency_key,
         execution_timeout=timedelta(seconds=order.execution_timeout_seconds),
         run_timeout=timedelta(seconds=order.run_timeout_seconds),
@@ -276,18 +252,19 @@ async def create_urgent_order(
 )
 async def create_tracked_order(
     order: OrderRequest,
-    client: TemporalClientDep,
-    settings: ApiSettingsDep,
+    calls: WorkflowCallsDep,
+    response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
+) -> WorkflowStarted:
     """Record the customer and amount so the order can be found in Temporal's UI and queries.
 
     Uses the ``CustomKeywordField`` (e-mail) and ``CustomIntField`` (whole amount) search
     attributes, which must be registered on the server.
     """
     return await _start(
-        WorkflowCalls(client, settings),
+        calls,
         order,
+        response,
         idempotency_key,
         memo={"customer_email": str(order.customer_email), "order_amount": order.amount},
         search_attributes={
@@ -309,9 +286,10 @@ async def create_tracked_order(
 )
 async def create_batch_orders(
     orders: Annotated[BatchBody, Body(description="Orders, each with a distinct order_id.")],
-    client: TemporalClientDep,
+    calls: WorkflowCallsDep,
     settings: ApiSettingsDep,
-) -> BatchResponse | JSONResponse:
+    response: Response,
+) -> BatchResponse:
     """Start each order at most once, a bounded number at a time, and report each outcome.
 
     Retrying a whole batch is safe: orders already running are reported, not restarted. If
@@ -324,18 +302,6 @@ async def create_batch_orders(
             len(orders),
             "too_long",
         )
-    seen: set[str] = set()
-    for index, order in enumerate(orders):
-        if order.order_id in seen:
-            raise invalid(
-                ("body", str(index), "order_id"),
-                f"order_id {order.order_id} appears more than once in the batch",
-                order.order_id,
-                "duplicate",
-            )
-        seen.add(order.order_id)
-
-    calls = WorkflowCalls(client, settings)
     gate = asyncio.Semaphore(settings.batch_concurrency)
 
     async def start_one(order: OrderRequest) -> BatchItem:
@@ -343,8 +309,8 @@ async def create_batch_orders(
         async with gate:
             try:
                 outcome = await calls.start_once(
-                    OrderWorkflow,
-                    input=order.to_input(),
+                    ORDER,
+                    order.to_input(),
                     workflow_id=workflow_id,
                     status_url=_status_url(workflow_id),
                 )
@@ -375,16 +341,15 @@ async def create_batch_orders(
         outcome: sum(item.outcome == outcome for item in items)
         for outcome in ("started", "already_running", "already_exists")
     }
-    body = BatchResponse(
+    if counts["already_exists"]:
+        response.status_code = 207
+    return BatchResponse(
         total=len(items),
         started=counts["started"],
         already_running=counts["already_running"],
         already_exists=counts["already_exists"],
         items=items,
     )
-    if body.already_exists:
-        return JSONResponse(body.model_dump(mode="json"), status_code=207)
-    return body
 
 
 @router.get(
@@ -393,15 +358,17 @@ async def create_batch_orders(
     responses=problem_responses(404, 422, 503),
     summary="Status of an order workflow",
 )
-async def get_order_status(
-    workflow_id: OrderIdPath, client: TemporalClientDep, settings: ApiSettingsDep
-) -> OrderStatus:
-    """Pattern 4: the ``state`` query while it runs; the final status once it has finished."""
-    status, state = await WorkflowCalls(client, settings).status_and_state(
-        OrderWorkflow, workflow_id
-    )
+async def get_order_status(workflow_id: OrderIdPath, calls: WorkflowCallsDep) -> OrderStatus:
+    """Pattern 4: the ``state`` query while it runs; the final status once it has finished.
+
+    An order a cancel signal stopped reads ``cancelled``, as does one cancelled through Temporal.
+    """
+    found = await calls.look_up(ORDER, workflow_id)
     return OrderStatus(
-        workflow_id=workflow_id, status=status, state=state, result_url=_result_url(workflow_id)
+        workflow_id=workflow_id,
+        status=found.status,
+        state=found.state.model_dump(mode="json") if found.state is not None else None,
+        result_url=_result_url(workflow_id),
     )
 
 
@@ -413,16 +380,16 @@ async def get_order_status(
     summary="Ask an order workflow to cancel",
 )
 async def cancel_order(
-    workflow_id: OrderIdPath,
-    body: CancelBody,
-    client: TemporalClientDep,
-    settings: ApiSettingsDep,
+    workflow_id: OrderIdPath, body: CancelBody, calls: WorkflowCallsDep
 ) -> SignalSent:
-    """Pattern 5: send the ``cancel`` signal with a reason; the workflow decides how to stop."""
-    return await WorkflowCalls(client, settings).signal(
-        OrderWorkflow,
+    """Pattern 5: send the ``cancel`` signal with a reason; the order refunds what it charged.
+
+    The workflow then completes with a ``cancelled`` result, which the result endpoint answers.
+    """
+    return await calls.signal(
+        ORDER,
         workflow_id,
-        OrderWorkflow.cancel,
+        CANCEL,
         CancelRequest(reason=body.reason),
         status_url=_status_url(workflow_id),
     )
@@ -430,7 +397,8 @@ async def cancel_order(
 
 @router.get(
     "/{workflow_id}/result",
-    response_model=OrderResult,
+    response_model=OrderResult | WorkflowRunning,
+    response_description="The order completed, or was cancelled by a cancel signal.",
     responses={
         202: {"model": WorkflowRunning, "description": _STILL_RUNNING},
         **problem_responses(404, 409, 422, 503),
@@ -439,20 +407,25 @@ async def cancel_order(
 )
 async def get_order_result(
     workflow_id: OrderIdPath,
-    client: TemporalClientDep,
+    calls: WorkflowCallsDep,
     settings: ApiSettingsDep,
+    response: Response,
     wait: WaitQuery = None,
-) -> OrderResult | JSONResponse:
-    """Pattern 6: the result once completed; 202 while running; 409 if it failed."""
-    answer = await WorkflowCalls(client, settings).wait_for_result(
-        OrderWorkflow,
+) -> OrderResult | WorkflowRunning:
+    """Pattern 6: the result once completed; 202 while running; 409 if it failed.
+
+    409 ``workflow-cancelled`` when the run was cancelled through Temporal (it has no result).
+    """
+    answer = await calls.wait_for_result(
+        ORDER,
         workflow_id,
         wait=resolve_wait(wait, settings),
         status_url=_status_url(workflow_id),
     )
     if isinstance(answer, Finished):
         return _order_result(workflow_id, answer.value)
-    return running_response(
+    return answer_still_running(
+        response,
         workflow_id,
         answer.status,
         status_url=_status_url(workflow_id),

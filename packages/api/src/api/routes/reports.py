@@ -6,17 +6,18 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from contracts.reports import ReportOutput
-from fastapi import APIRouter
-from fastapi.responses import FileResponse, JSONResponse
-from temporal_core import CancelRequest
-from worker_reports.workflows import ReportGenerationWorkflow
+from contracts.common import CANCEL, CancelRequest
+from contracts.reports import REPORT, ReportOutput
+from fastapi import APIRouter, Response
+from fastapi.responses import FileResponse
 
-from api.deps import ApiSettingsDep, TemporalClientDep
+from api.deps import ApiSettingsDep, WorkflowCallsDep
+from api.errors.reports import ReportCancelled, ReportFileMissing, ReportNotReady
 from api.models.common import CancelBody, IdempotencyKeyHeader, ReportIdPath, SignalSent
 from api.models.reports import ReportRequest, ReportStarted, ReportStatus
-from api.problems import ReportFileMissing, ReportNotReady, problem_responses
-from api.workflow_calls import ACTIVE_STATUSES, Finished, WorkflowCalls
+from api.problems import WorkflowCancelled, problem_responses
+from api.responses import mark_started
+from api.workflow_calls import ACTIVE_STATUSES, Finished
 
 __all__ = ["report_workflow_id", "router"]
 
@@ -51,34 +52,30 @@ def _download_url(report_id: str) -> str:
 )
 async def generate_report(
     request: ReportRequest,
-    client: TemporalClientDep,
-    settings: ApiSettingsDep,
+    calls: WorkflowCallsDep,
+    response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
+) -> ReportStarted:
     """Return at once with ``report_id`` and ``status_url``; the file appears when done.
 
     Without an ``Idempotency-Key`` every call generates a new report; with one, a retry finds
     the report its first attempt started.
     """
     report_id = report_workflow_id(idempotency_key)
-    outcome = await WorkflowCalls(client, settings).start_once(
-        ReportGenerationWorkflow,
-        input=request.to_config(),
+    outcome = await calls.start_once(
+        REPORT,
+        request.to_config(),
         workflow_id=report_id,
         status_url=_status_url(report_id),
         execution_timeout=REPORT_EXECUTION_TIMEOUT,
     )
-    body = ReportStarted(
+    mark_started(response, started=outcome.started, location=_status_url(report_id))
+    return ReportStarted(
         report_id=report_id,
         workflow_id=report_id,
         started=outcome.started,
         status_url=_status_url(report_id),
         download_url=_download_url(report_id),
-    )
-    return JSONResponse(
-        body.model_dump(mode="json"),
-        status_code=202 if outcome.started else 200,
-        headers={"Location": _status_url(report_id)},
     )
 
 
@@ -88,28 +85,30 @@ async def generate_report(
     responses=problem_responses(404, 422, 503),
     summary="Progress of a report",
 )
-async def get_report_status(
-    report_id: ReportIdPath, client: TemporalClientDep, settings: ApiSettingsDep
-) -> ReportStatus:
-    """``progress`` (0-100) while generating; the file's details once completed."""
-    calls = WorkflowCalls(client, settings)
-    status, state = await calls.status_and_state(ReportGenerationWorkflow, report_id)
-    if status in ACTIVE_STATUSES:
-        progress = int((state or {}).get("progress", 0) or 0)
+async def get_report_status(report_id: ReportIdPath, calls: WorkflowCallsDep) -> ReportStatus:
+    """``progress`` (0-100) while generating; the file's details once completed.
+
+    A report stopped by a cancel signal reads ``cancelled`` with its result (the rows written
+    before it stopped), as one cancelled through Temporal reads ``cancelled`` without one.
+    """
+    found = await calls.look_up(REPORT, report_id)
+    if found.status in ACTIVE_STATUSES:
+        progress = found.state.progress if found.state is not None else 0
         return ReportStatus(
-            report_id=report_id, status=status, progress=max(0, min(progress, 100)), state=state
+            report_id=report_id,
+            status=found.status,
+            progress=max(0, min(progress, 100)),
+            state=found.state.model_dump(mode="json") if found.state is not None else None,
         )
-    if status != "completed":
-        return ReportStatus(report_id=report_id, status=status, progress=0)
-    answer = await calls.wait_for_result(
-        ReportGenerationWorkflow, report_id, wait=0, status_url=_status_url(report_id)
-    )
-    result = answer.value if isinstance(answer, Finished) else None
+    if found.status != "completed":
+        return ReportStatus(
+            report_id=report_id, status=found.status, progress=0, result=found.result
+        )
     return ReportStatus(
         report_id=report_id,
-        status=status,
+        status=found.status,
         progress=100,
-        result=result,
+        result=found.result,
         download_url=_download_url(report_id),
     )
 
@@ -122,19 +121,16 @@ async def get_report_status(
     summary="Ask a report to stop",
 )
 async def cancel_report(
-    report_id: ReportIdPath,
-    body: CancelBody,
-    client: TemporalClientDep,
-    settings: ApiSettingsDep,
+    report_id: ReportIdPath, body: CancelBody, calls: WorkflowCallsDep
 ) -> SignalSent:
     """Send the ``cancel`` signal: the report stops before its next chunk and deletes its parts.
 
-    The status then reads ``failed`` with the reason (the run ends with ``ReportCancelled``).
+    The status then reads ``cancelled``; downloading it answers 409 ``report-cancelled``.
     """
-    return await WorkflowCalls(client, settings).signal(
-        ReportGenerationWorkflow,
+    return await calls.signal(
+        REPORT,
         report_id,
-        ReportGenerationWorkflow.cancel,
+        CANCEL,
         CancelRequest(reason=body.reason),
         status_url=_status_url(report_id),
     )
@@ -153,13 +149,15 @@ async def cancel_report(
     summary="Download a finished report",
 )
 async def download_report(
-    report_id: ReportIdPath, client: TemporalClientDep, settings: ApiSettingsDep
+    report_id: ReportIdPath, calls: WorkflowCallsDep, settings: ApiSettingsDep
 ) -> FileResponse:
-    """The file once the report completed; 409 while it is still being generated."""
-    calls = WorkflowCalls(client, settings)
-    answer = await calls.wait_for_result(
-        ReportGenerationWorkflow, report_id, wait=0, status_url=_status_url(report_id)
-    )
+    """The file once the report completed; 409 while it is being generated or if cancelled."""
+    try:
+        answer = await calls.wait_for_result(
+            REPORT, report_id, wait=0, status_url=_status_url(report_id)
+        )
+    except WorkflowCancelled:
+        raise _cancelled(report_id, "through Temporal") from None
     if not isinstance(answer, Finished):
         raise ReportNotReady(
             f"report {report_id} is still {answer.status}; poll status_url until it completes",
@@ -168,6 +166,8 @@ async def download_report(
             status_url=_status_url(report_id),
             headers={"Retry-After": "2"},
         )
+    if answer.value.status == "cancelled":
+        raise _cancelled(report_id, f"after {answer.value.rows} rows")
     path = _report_file(settings.reports_dir, answer.value)
     if path is None:
         raise ReportFileMissing(
@@ -181,6 +181,15 @@ async def download_report(
         path,
         media_type=_MEDIA_TYPES.get(answer.value.format, "application/octet-stream"),
         filename=path.name,
+    )
+
+
+def _cancelled(report_id: str, how: str) -> ReportCancelled:
+    return ReportCancelled(
+        f"report {report_id} was cancelled {how}; it has no file to download",
+        workflow_id=report_id,
+        workflow_status="cancelled",
+        status_url=_status_url(report_id),
     )
 
 

@@ -16,13 +16,13 @@ and ``cancel`` signal below are inherited by every subclass.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, ClassVar, Generic, Self, TypeVar, cast, get_args, get_origin
 
 from pydantic import BaseModel, Field
 from temporalio import workflow
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, ScheduleHandle, ScheduleOverlapPolicy, WorkflowHandle
 from temporalio.common import (
     RetryPolicy,
     TypedSearchAttributes,
@@ -37,6 +37,7 @@ from temporal_core.authoring.search_attributes import (
     to_typed_search_attributes,
 )
 from temporal_core.client.converter import pydantic_client
+from temporal_core.client.schedules import create_workflow_schedule
 
 __all__ = ["BaseWorkflow", "CancelRequest", "WorkflowState", "was_started"]
 
@@ -228,6 +229,48 @@ class BaseWorkflow(Generic[TInput, TReturn]):
             raise ValueError(f"start_delay must be positive, got {start_delay}")
         return await cls.start_workflow(
             client, input=input, id=id, start_delay=start_delay, **options
+        )
+
+    @classmethod
+    async def create_schedule(
+        cls,
+        client: Client,
+        *,
+        input: TInput,
+        schedule_id: str,
+        cron_expressions: Sequence[str] = (),
+        intervals: Sequence[timedelta] = (),
+        time_zone: str | None = None,
+        overlap: ScheduleOverlapPolicy = ScheduleOverlapPolicy.SKIP,
+        workflow_id_prefix: str | None = None,
+        paused: bool = False,
+        note: str | None = None,
+        task_queue: str | None = None,
+        **start_options: Any,
+    ) -> ScheduleHandle:
+        """Create a Temporal Schedule that starts this workflow with ``input`` again and again.
+
+        Unlike ``schedule_workflow`` (one run, delayed) the server starts a run at every cron
+        time or interval, named ``<workflow_id_prefix>-<time>`` (the prefix defaults to
+        ``schedule_id``). Other keywords (``execution_timeout``, ``retry_policy``, ``memo``,
+        ``search_attributes``, ``trigger_immediately``, ``rpc_timeout``...) are those of
+        ``temporal_core.client.schedules.create_workflow_schedule``. Raises
+        ``ScheduleAlreadyRunningError`` when a schedule with ``schedule_id`` exists.
+        """
+        return await create_workflow_schedule(
+            client,
+            workflow=cls.workflow_name(),
+            input=input,
+            task_queue=task_queue or cls.task_queue(),
+            schedule_id=schedule_id,
+            cron_expressions=cron_expressions,
+            intervals=intervals,
+            time_zone=time_zone,
+            overlap=overlap,
+            workflow_id_prefix=workflow_id_prefix,
+            paused=paused,
+            note=note,
+            **start_options,
         )
 
     @classmethod

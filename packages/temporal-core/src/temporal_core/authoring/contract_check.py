@@ -25,7 +25,7 @@ def drift(contract: WorkflowContract[Any, Any, Any], workflow_cls: type) -> list
     """Every way ``workflow_cls`` differs from ``contract``, one sentence each; [] when none."""
     definition = workflow._Definition.from_class(workflow_cls)  # pyright: ignore[reportPrivateUsage]
     if definition is None:
-        return [f"{workflow_cls.__qualname__} is not decorated with @workflow.defn"]
+        return [f"{workflow_cls.__name__} is not decorated with @workflow.defn"]
     problems: list[str] = []
 
     def differs(what: str, promised: object, actual: object) -> None:

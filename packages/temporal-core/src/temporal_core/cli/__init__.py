@@ -1,1 +1,1 @@
-"""Command-line entry points: the shared ``serve`` dispatcher and the worker runner."""
+"""Command-line plumbing the services share: ``serve`` dispatch, process exit, stop signals."""

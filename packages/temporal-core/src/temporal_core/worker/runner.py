@@ -8,7 +8,9 @@
    endpoint answers 503 meanwhile, so an orchestrator sees the worker is not ready);
 3. run one ``temporalio`` worker per queue until SIGTERM/SIGINT;
 4. on the first signal stop polling and let in-flight activities finish for up to the drain timeout
-   (the SDK cancels what is still running after that); on a second signal exit at once.
+   (the SDK cancels what is still running after that); on a second signal exit at once, unless it
+   came within :data:`~temporal_core.cli.stop_signals.REPEAT_WINDOW_SECONDS` of the first: that
+   is the same Ctrl-C or SIGTERM delivered twice (by the process group and by ``uv run``).
 
 :meth:`WorkerRunner.run` returns the exit code; the caller decides how to leave the process.
 """
@@ -29,6 +31,7 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from temporal_core.cli.stop_signals import StopRequest, StopSignals
 from temporal_core.client.service import TemporalClientService, TemporalUnavailableError
 from temporal_core.client.settings import TemporalSettings
 from temporal_core.observability.tracing import configure_telemetry
@@ -85,6 +88,7 @@ class WorkerRunner:
         self._workers: dict[str, Worker] = {}
         self._stop = asyncio.Event()
         self._stop_signal: int | None = None
+        self._stop_signals = StopSignals()
 
     def drain_timeout(self, queue: str) -> timedelta:
         """How long a shutdown waits for ``queue``'s in-flight activities."""
@@ -232,19 +236,34 @@ class WorkerRunner:
             loop.remove_signal_handler(signum)
 
     def request_stop(self, signum: int = signal.SIGTERM) -> None:
-        """Begin a graceful stop; a second request ends the process immediately."""
+        """Begin a graceful stop; a further request after the repeat window exits immediately.
+
+        A request within the window of the first is that one delivered again (see
+        :mod:`temporal_core.cli.stop_signals`) and only logged.
+        """
         name = signal.Signals(signum).name
-        if self._stop.is_set():
+        request = self._stop_signals.classify()
+        if request is StopRequest.FIRST:
+            logger.info(
+                "%s received: draining (send it again after %gs to exit immediately)",
+                name,
+                self._stop_signals.window,
+            )
+            self._stop_signal = signum
+            self._stop.set()
+        elif request is StopRequest.REPEATED:
+            logger.info(
+                "%s again within %gs (repeated by the process group / uv): still draining",
+                name,
+                self._stop_signals.window,
+            )
+        else:
             running = self._tracker.in_flight()
             logger.warning(
                 "%s again: exiting now without waiting for %s", name, _in_flight(len(running))
             )
             _flush_logs()
             self._exit_now(128 + signum)
-            return
-        logger.info("%s received: stopping (send it again to exit immediately)", name)
-        self._stop_signal = signum
-        self._stop.set()
 
     # Health -----------------------------------------------------------------------------------
     def _health_server(self) -> HealthServer | None:
