@@ -19,7 +19,6 @@ from temporal_core.testing import DevServerProcess
 from temporal_core.testing.dev_server import free_port
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from worker_reports.activities import CHUNK_HEARTBEAT_TIMEOUT
 from worker_reports.storage import ReportStorage
 from worker_reports.workflows import ReportGenerationWorkflow
 
@@ -28,7 +27,6 @@ from tests.workers.worker_processes import PYTHON, REPO, ServeProcess, wait_for_
 PACKAGES = {"worker-orders": "orders", "worker-approvals": "approvals", "worker-reports": "reports"}
 PYTHON_M_REPORTS = (PYTHON, "-m", "worker_reports")
 UV_RUN_REPORTS = ("uv", "run", "--package", "worker-reports", "serve")
-HEARTBEAT_TIMEOUT = CHUNK_HEARTBEAT_TIMEOUT.total_seconds()
 ECHO_WITHIN_WINDOW = "again within 1s (repeated by the process group / uv): still draining"
 
 
@@ -252,7 +250,6 @@ async def test_a_signal_to_the_process_group_of_uv_run_drains_the_chunk_and_exit
     )
 
     worker.send_to_group(signum)
-    signalled = asyncio.get_running_loop().time()
 
     assert await worker.wait_exit() == 0, worker.output
     name = signum.name
@@ -262,14 +259,13 @@ async def test_a_signal_to_the_process_group_of_uv_run_drains_the_chunk_and_exit
     assert "exiting now" not in worker.output
     assert "waiting up to 60s for 1 in-flight activity: write_report_chunk" in worker.output
     assert "attempt 1) completed" in worker.output
-    # The chunk finished during the drain, so a fresh worker only assembles the file: the report
-    # completes long before the chunk's heartbeat timeout could have ended a cut-off attempt.
+    # The chunk finished during the drain, so a fresh worker only assembles the file: the
+    # chunk was written once, by attempt 1 (a cut-off attempt would have been retried).
     replacement = ServeProcess(list(PYTHON_M_REPORTS), env=env)
     processes.append(replacement)
     handle = ReportGenerationWorkflow.get_handle(client, report_id)
-    result = await asyncio.wait_for(handle.result(), timeout=HEARTBEAT_TIMEOUT / 2)
+    result = await asyncio.wait_for(handle.result(), timeout=60)
     assert result.rows == 10
-    assert asyncio.get_running_loop().time() - signalled < HEARTBEAT_TIMEOUT
     chunks = SideEffectLog(tmp_path / "side_effects.sqlite3").entries(key=f"{report_id}/0")
     assert [(c.kind, c.payload["attempt"]) for c in chunks] == [("report.chunk_written", 1)]
     replacement.send(signal.SIGTERM)
