@@ -38,10 +38,24 @@ def test_every_setting_is_in_the_configuration_table() -> None:
 
 
 def test_the_layout_section_names_real_folders() -> None:
-    section = README.split("## What is where", 1)[1].split("##", 1)[0]
-    for folder in re.findall(r"^\s*([a-z][a-z_-]+)/", section, flags=re.MULTILINE):
-        parent = ROOT / "packages" / folder
-        assert (ROOT / folder).is_dir() or parent.is_dir(), folder
+    section = README.split("## What is where", 1)[1].split("\n## ", 1)[0]
+    tree = section.split("```")[1]
+    # Indentation is nesting: `authoring/` under `temporal-core/` is that package's subpackage.
+    parents: list[tuple[int, Path]] = []
+    named = 0
+    for line in tree.splitlines():
+        match = re.match(r"^(\s*)([a-z][a-z0-9_-]*(?:/[a-z0-9_-]+)*)/(\s|$)", line)
+        if match is None:
+            continue
+        indent, name = len(match.group(1)), match.group(2)
+        while parents and parents[-1][0] >= indent:
+            parents.pop()
+        base = parents[-1][1] if parents else ROOT
+        found = [path for path in (base / name, *base.glob(f"src/*/{name}")) if path.is_dir()]
+        assert found, f"{name}/ (under {base.relative_to(ROOT) if base != ROOT else '.'})"
+        parents.append((indent, found[0]))
+        named += 1
+    assert named >= 15
 
 
 @pytest.mark.e2e

@@ -31,6 +31,7 @@ __all__ = [
     "RegistryError",
     "WorkerPackage",
     "activity_defn",
+    "installed_worker_distributions",
     "registry",
     "workflow_defn",
 ]
@@ -332,3 +333,17 @@ def activity_defn(
 def registered_queues(packages: Iterable[WorkerPackage]) -> list[str]:
     """Every queue served by ``packages``, sorted and without repeats."""
     return sorted({queue for package in packages for queue in package.queues})
+
+
+def installed_worker_distributions() -> tuple[str, ...]:
+    """The installed distributions that announce worker queues, sorted; imports nothing.
+
+    Read from the ``temporal_core.workers`` entry points' metadata only, so a launcher (the local
+    stack) can find every worker service without loading any worker code.
+    """
+    names = {
+        point.dist.name
+        for point in entry_points(group=WORKERS_ENTRY_POINT_GROUP)
+        if point.dist is not None
+    }
+    return tuple(sorted(names))
