@@ -15,6 +15,7 @@ only registers the workflow and its activities.
 from __future__ import annotations
 
 import asyncio
+from typing import NoReturn
 
 from temporal_core.authoring.base_workflow import BaseWorkflow
 from temporal_core.authoring.cancellation import cancelled_through_temporal, despite_cancellation
