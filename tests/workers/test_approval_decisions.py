@@ -15,11 +15,14 @@ from contracts.approvals import (
     DecisionRequest,
 )
 from stand_ins.side_effect_log import SideEffectLog
-from temporal_core import CancelRequest, build_worker
+from temporal_core import CancelRequest, build_worker, registry
+from temporalio import activity
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
+from worker_approvals.activities import send_approval_request
+from worker_approvals.models import ApprovalRequestEmail
 from worker_approvals.workflows import ApprovalWorkflow
 
 from tests.workers.workflow_replay import assert_replays
@@ -100,26 +103,38 @@ async def test_a_signalled_decision_stands_against_a_later_update(
     await assert_replays(handle, ApprovalWorkflow)
 
 
-async def test_a_withdrawn_request_refuses_a_decision(
+async def test_a_withdrawn_request_refuses_a_decision_while_it_winds_down(
     temporal_env: WorkflowEnvironment, task_queue: str, side_effects: SideEffectLog
 ) -> None:
     client = temporal_env.client
-    async with build_worker(client, "approvals", task_queue=task_queue):
+    sending = asyncio.Event()
+    release = asyncio.Event()
+
+    # Holds the run in its first step, so the withdrawal is recorded while the run cannot end.
+    @activity.defn(name="send_approval_request")
+    async def held_send(request: ApprovalRequestEmail) -> bool:
+        sending.set()
+        await release.wait()
+        return True
+
+    activities = [
+        held_send if fn is send_approval_request else fn
+        for fn in registry.contents("approvals").activities
+    ]
+    async with build_worker(client, "approvals", task_queue=task_queue, activities=activities):
         workflow_id = await start(client, task_queue)
         handle = ApprovalWorkflow.get_handle(client, workflow_id)
-        # Accepted by an update first, so the cancel below is surely processed before the next.
+        await asyncio.wait_for(sending.wait(), timeout=30)
         await handle.signal(ApprovalWorkflow.cancel, CancelRequest(reason="not needed"))
+        with pytest.raises(WorkflowUpdateFailedError) as failed:
+            await ApprovalWorkflow.execute_update(
+                client,
+                workflow_id,
+                ApprovalWorkflow.decide,
+                DecisionRequest(outcome="approved", decided_by="lead"),
+            )
+        release.set()
         result = await handle.result()
-    assert result.status == "cancelled"
-    # The run has ended; the server itself refuses an update to a closed workflow.
-    with pytest.raises(Exception) as ended:  # noqa: PT011 - the SDK's error type varies by phase
-        await ApprovalWorkflow.execute_update(
-            client,
-            workflow_id,
-            ApprovalWorkflow.decide,
-            DecisionRequest(outcome="approved", decided_by="lead"),
-        )
-    assert "completed" in str(ended.value).lower() or isinstance(
-        ended.value, WorkflowUpdateFailedError
-    )
-    assert REQUEST_WITHDRAWN  # the validator's refusal type for a withdrawal still pending
+    assert refusal(failed.value).type == REQUEST_WITHDRAWN
+    assert (result.status, result.decided_by) == ("cancelled", None)
+    await assert_replays(handle, ApprovalWorkflow)
