@@ -3,53 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 from contracts.orders import ORDER_NOT_CANCELLABLE, CancellationAccepted
 from stand_ins.side_effect_log import SideEffectLog
-from temporal_core import CancelRequest, build_worker
-from temporalio import activity
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporal_core import CancelRequest
+from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 from worker_orders.activities import confirm_order, reserve_inventory
-from worker_orders.models import ConfirmationRequest, Reservation, ReservationRequest
 from worker_orders.workflows import OrderWorkflow
 
-from tests.workers.test_orders_workflow import an_order, kinds, replace_activity
+from tests.workers.held_step import HeldStep
+from tests.workers.test_orders_workflow import an_order, kinds
 from tests.workers.workflow_replay import assert_replays
-
-
-class HeldStep:
-    """An ``orders`` worker whose ``step`` activity waits for ``release`` before doing its work."""
-
-    def __init__(self, step: Callable[..., Any]) -> None:
-        self.step = step
-        self.running = asyncio.Event()
-        self.release = asyncio.Event()
-
-    async def hold(self) -> None:
-        self.running.set()
-        await self.release.wait()
-
-    def worker(self, client: Client, task_queue: str) -> Worker:
-        @activity.defn(name="reserve_inventory")
-        async def held_reserve(request: ReservationRequest) -> Reservation:
-            await self.hold()
-            return await reserve_inventory(request)
-
-        @activity.defn(name="confirm_order")
-        async def held_confirm(request: ConfirmationRequest) -> None:
-            await self.hold()
-            await confirm_order(request)
-
-        held = held_reserve if self.step is reserve_inventory else held_confirm
-        return build_worker(
-            client, "orders", task_queue=task_queue, activities=replace_activity(self.step, held)
-        )
 
 
 async def test_cancel_accepted_mid_order_says_what_it_will_undo(
