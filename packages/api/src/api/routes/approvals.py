@@ -76,7 +76,7 @@ def _result_url(workflow_id: str) -> str:
             "description": "This request's approval exists (pending, or already decided: see "
             "`status` and `workflow_status`); nothing new was started.",
         },
-        **problem_responses(400, 409, 413, 422, 503),
+        **problem_responses(400, 413, 422, 503),
     },
     summary="Ask for an approval",
 )

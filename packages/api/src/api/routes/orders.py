@@ -58,7 +58,7 @@ _START_RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "This order's workflow exists (running, or already finished: see "
         "`status` and `workflow_status`); nothing new was started.",
     },
-    **problem_responses(400, 409, 413, 422, 503),
+    **problem_responses(400, 413, 422, 503),
 }
 
 

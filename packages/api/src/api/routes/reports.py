@@ -50,7 +50,7 @@ def _download_url(report_id: str) -> str:
             "description": "The Idempotency-Key's report exists (running or finished); nothing "
             "new was started.",
         },
-        **problem_responses(400, 409, 413, 422, 503),
+        **problem_responses(400, 413, 422, 503),
     },
     summary="Start generating a report",
 )
