@@ -100,16 +100,19 @@ class DecisionRecorded(BaseModel):
 
 
 class DecisionConflictProblem(BaseModel):
-    """409 ``decision-already-made``: the problem+json body, with the decision that stands."""
+    """A 409 of approve/reject (problem+json); ``decision-already-made`` names the standing one."""
 
     type: str = Field(examples=["/problems/decision-already-made"])
     title: str
     status: int = Field(examples=[409])
     detail: str = Field(examples=["approval-PR-42 was already approved by lead@example.com"])
     instance: str | None = None
-    workflow_id: str
-    status_url: str
-    decision: DecisionMade = Field(description="The decision that stands.")
+    workflow_id: str | None = None
+    workflow_status: str | None = None
+    status_url: str | None = None
+    decision: DecisionMade | None = Field(
+        default=None, description="The decision that stands (`decision-already-made` only)."
+    )
 
 
 class ApprovalStatus(BaseModel):
