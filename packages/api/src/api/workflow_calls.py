@@ -165,7 +165,7 @@ class Snapshot(Generic[ResultT, StateT]):
 
 
 class WorkflowCalls:
-    """Start, describe, query, signal and await workflows through their contracts.
+    """Start, describe, query, signal, update and await workflows through their contracts.
 
     Works on ``temporal_core.WorkflowContract`` objects (workflow name, queue and models), never
     on workflow classes, so the API imports no worker code.

@@ -40,7 +40,7 @@ from api.models.orders import (
     ScheduleQuery,
     UrgentOrderRequest,
 )
-from api.problems import UpdateRefused, WorkflowNotStarted, problem_responses
+from api.problems import OutcomeUnknown, UpdateRefused, WorkflowNotStarted, problem_responses
 from api.responses import answer_started, answer_still_running, invalid, resolve_wait
 from api.workflow_calls import Finished, Refused, WorkflowCalls, completed_status
 
@@ -344,6 +344,13 @@ async def create_batch_orders(
     outcomes = await asyncio.gather(*(start_one(order) for order in orders), return_exceptions=True)
     items: list[BatchItem] = []
     for outcome in outcomes:
+        if isinstance(outcome, OutcomeUnknown):
+            # One order's status_url would mislead: the batch as a whole is what to repeat.
+            raise OutcomeUnknown(
+                "Temporal did not confirm every start of this batch, so some orders may have "
+                "started; retry the same batch: orders that started are reported, never "
+                "started twice"
+            ) from outcome
         if isinstance(outcome, BaseException):
             raise outcome
         items.append(outcome)
