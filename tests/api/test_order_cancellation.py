@@ -6,13 +6,12 @@ real activity's name), so the order is caught mid-way, as a slow payment provide
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from stand_ins.side_effect_log import SideEffectLog
 from temporalio.testing import WorkflowEnvironment
-from worker_orders.activities import confirm_order, reserve_inventory
 
 from tests.api.support import ApiStack, api_stack, order, poll
 from tests.api.test_orders import assert_problem
@@ -26,17 +25,24 @@ async def orders_only(temporal_env: WorkflowEnvironment, tmp_path: Path) -> Asyn
         yield served
 
 
+@pytest.fixture
+def log(tmp_path: Path) -> SideEffectLog:
+    return SideEffectLog(tmp_path / "held.sqlite3")
+
+
 async def start_held(stack: ApiStack, held: HeldStep) -> str:
     started = await stack.http.post("/orders", json=order())
     assert started.status_code == 202, started.text
-    await asyncio.wait_for(held.running.wait(), timeout=30)
+    await held.wait_until_running()
     workflow_id: str = started.json()["workflow_id"]
     return workflow_id
 
 
-async def test_a_cancel_accepted_mid_order_says_what_it_undoes(orders_only: ApiStack) -> None:
+async def test_a_cancel_accepted_mid_order_says_what_it_undoes(
+    orders_only: ApiStack, log: SideEffectLog
+) -> None:
     stack = orders_only
-    held = HeldStep(reserve_inventory)
+    held = HeldStep("reserve_inventory", log)
     async with held.worker(stack.temporal, stack.task_queues["orders"]):
         workflow_id = await start_held(stack, held)
         url = f"/orders/{workflow_id}/cancellation"
@@ -58,7 +64,7 @@ async def test_a_cancel_accepted_mid_order_says_what_it_undoes(orders_only: ApiS
             True,
             "changed my mind",
         )
-        held.release.set()
+        held.let_go()
         result = await stack.http.get(f"/orders/{workflow_id}/result", params={"wait": 20})
     assert result.status_code == 200, result.text
     assert result.json()["status"] == "cancelled"
@@ -69,10 +75,10 @@ async def test_a_cancel_accepted_mid_order_says_what_it_undoes(orders_only: ApiS
 
 
 async def test_a_cancel_is_refused_once_the_order_is_being_confirmed(
-    orders_only: ApiStack,
+    orders_only: ApiStack, log: SideEffectLog
 ) -> None:
     stack = orders_only
-    held = HeldStep(confirm_order)
+    held = HeldStep("confirm_order", log)
     async with held.worker(stack.temporal, stack.task_queues["orders"]):
         workflow_id = await start_held(stack, held)
         refused = await stack.http.post(
@@ -82,7 +88,7 @@ async def test_a_cancel_is_refused_once_the_order_is_being_confirmed(
         assert "being confirmed" in problem["detail"]
         assert problem["state"]["step"] == "confirm_order"
         assert problem["status_url"] == f"/orders/{workflow_id}/status"
-        held.release.set()
+        held.let_go()
         result = await stack.http.get(f"/orders/{workflow_id}/result", params={"wait": 20})
     assert result.status_code == 200, result.text
     assert result.json()["status"] == "completed"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
 
 import pytest
@@ -14,15 +15,14 @@ from contracts.approvals import (
     DecisionMade,
     DecisionRequest,
 )
+from stand_ins.mail import LocalEmailSender, OutgoingEmail
 from stand_ins.side_effect_log import SideEffectLog
-from temporal_core import CancelRequest, build_worker, registry
-from temporalio import activity
+from temporal_core import CancelRequest, build_worker
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
-from worker_approvals.activities import send_approval_request
-from worker_approvals.models import ApprovalRequestEmail
+from worker_approvals.activities import ApprovalActivities
 from worker_approvals.workflows import ApprovalWorkflow
 
 from tests.workers.workflow_replay import assert_replays
@@ -37,6 +37,20 @@ async def start(client: Client, task_queue: str) -> str:
         task_queue=task_queue,
     )
     return f"approval-{request_id}"
+
+
+class HeldMail:
+    """A mail service that holds the approval request until ``let_go`` is set."""
+
+    def __init__(self, log: SideEffectLog) -> None:
+        self.sending = threading.Event()
+        self.let_go = threading.Event()
+        self._local = LocalEmailSender(log)
+
+    def send(self, message: OutgoingEmail) -> bool:
+        self.sending.set()
+        self.let_go.wait(timeout=60)
+        return self._local.send(message)
 
 
 def refusal(error: WorkflowUpdateFailedError) -> ApplicationError:
@@ -107,24 +121,12 @@ async def test_a_withdrawn_request_refuses_a_decision_while_it_winds_down(
     temporal_env: WorkflowEnvironment, task_queue: str, side_effects: SideEffectLog
 ) -> None:
     client = temporal_env.client
-    sending = asyncio.Event()
-    release = asyncio.Event()
-
-    # Holds the run in its first step, so the withdrawal is recorded while the run cannot end.
-    @activity.defn(name="send_approval_request")
-    async def held_send(request: ApprovalRequestEmail) -> bool:
-        sending.set()
-        await release.wait()
-        return True
-
-    activities = [
-        held_send if fn is send_approval_request else fn
-        for fn in registry.contents("approvals").activities
-    ]
+    mail = HeldMail(side_effects)
+    activities = [ApprovalActivities(mail)]
     async with build_worker(client, "approvals", task_queue=task_queue, activities=activities):
         workflow_id = await start(client, task_queue)
         handle = ApprovalWorkflow.get_handle(client, workflow_id)
-        await asyncio.wait_for(sending.wait(), timeout=30)
+        assert await asyncio.to_thread(mail.sending.wait, 30), "the request was never sent"
         await handle.signal(ApprovalWorkflow.cancel, CancelRequest(reason="not needed"))
         with pytest.raises(WorkflowUpdateFailedError) as failed:
             await ApprovalWorkflow.execute_update(
@@ -133,7 +135,7 @@ async def test_a_withdrawn_request_refuses_a_decision_while_it_winds_down(
                 ApprovalWorkflow.decide,
                 DecisionRequest(outcome="approved", decided_by="lead"),
             )
-        release.set()
+        mail.let_go.set()
         result = await handle.result()
     assert refusal(failed.value).type == REQUEST_WITHDRAWN
     assert (result.status, result.decided_by) == ("cancelled", None)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from contracts.orders import ORDER_NOT_CANCELLABLE, CancellationAccepted
 from stand_ins.side_effect_log import SideEffectLog
@@ -11,7 +9,6 @@ from temporal_core import CancelRequest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
-from worker_orders.activities import confirm_order, reserve_inventory
 from worker_orders.workflows import OrderWorkflow
 
 from tests.workers.held_step import HeldStep
@@ -24,19 +21,19 @@ async def test_cancel_accepted_mid_order_says_what_it_will_undo(
 ) -> None:
     client = temporal_env.client
     order = an_order()
-    held = HeldStep(reserve_inventory)
+    held = HeldStep("reserve_inventory", side_effects)
     async with held.worker(client, task_queue):
         handle = await OrderWorkflow.start_workflow(
             client, input=order, id=f"order-{order.order_id}", task_queue=task_queue
         )
-        await asyncio.wait_for(held.running.wait(), timeout=30)
+        await held.wait_until_running()
         first = await OrderWorkflow.execute_update(
             client, handle.id, OrderWorkflow.request_cancellation, CancelRequest(reason="dup")
         )
         again = await OrderWorkflow.execute_update(
             client, handle.id, OrderWorkflow.request_cancellation, CancelRequest(reason="other")
         )
-        held.release.set()
+        held.let_go()
         result = await handle.result()
     await assert_replays(handle, OrderWorkflow)
 
@@ -60,18 +57,18 @@ async def test_cancel_refused_once_the_order_is_being_confirmed(
 ) -> None:
     client = temporal_env.client
     order = an_order()
-    held = HeldStep(confirm_order)
+    held = HeldStep("confirm_order", side_effects)
     async with held.worker(client, task_queue):
         handle = await OrderWorkflow.start_workflow(
             client, input=order, id=f"order-{order.order_id}", task_queue=task_queue
         )
-        await asyncio.wait_for(held.running.wait(), timeout=30)
+        await held.wait_until_running()
         with pytest.raises(WorkflowUpdateFailedError) as refused:
             await OrderWorkflow.execute_update(
                 client, handle.id, OrderWorkflow.request_cancellation, CancelRequest(reason="late")
             )
         state = await handle.query(OrderWorkflow.state)
-        held.release.set()
+        held.let_go()
         result = await handle.result()
     await assert_replays(handle, OrderWorkflow)
 
