@@ -1,4 +1,8 @@
-"""A small workflow/activity pair on the ``core-test`` queue for the BaseWorkflow tests."""
+"""A small workflow/activity pair on the ``core-test`` queue for the BaseWorkflow tests.
+
+``GreetingWorkflow`` also takes the ``invite`` update, whose validator refuses a guest invited
+already, for the typed update helpers.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +27,14 @@ class GreetOutput(BaseModel):
     cancelled_because: str | None = None
 
 
+class Guest(BaseModel):
+    name: str
+
+
+class GuestList(BaseModel):
+    guests: list[str]
+
+
 class ActivityReport(BaseModel):
     greeting: str
     start_to_close_seconds: float
@@ -44,6 +56,20 @@ async def greet(name: str) -> ActivityReport:
 @workflow_defn(queue=QUEUE)
 @workflow.defn(name="CoreTestGreeting")
 class GreetingWorkflow(BaseWorkflow[GreetInput, GreetOutput]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.guests: list[str] = []
+
+    @workflow.update
+    def invite(self, guest: Guest) -> GuestList:
+        self.guests.append(guest.name)
+        return GuestList(guests=list(self.guests))
+
+    @invite.validator
+    def _refuse_a_second_invitation(self, guest: Guest) -> None:
+        if guest.name in self.guests:
+            raise ValueError(f"{guest.name} is invited already")
+
     @workflow.run
     async def run(self, input: GreetInput) -> GreetOutput:
         self.step = "greeting"

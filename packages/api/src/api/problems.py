@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from temporal_core import TemporalDisabledError, TemporalUnavailableError
@@ -26,12 +26,15 @@ __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "ApiProblem",
     "FieldError",
+    "OutcomeUnknown",
     "Problem",
     "TemporalUnreachable",
+    "UpdateRefused",
     "WorkflowAlreadyExists",
     "WorkflowCancelled",
     "WorkflowFinished",
     "WorkflowNotFound",
+    "WorkflowNotStarted",
     "WorkflowUnsuccessful",
     "body_too_large_detail",
     "install_problem_handlers",
@@ -53,7 +56,13 @@ class FieldError(BaseModel):
 
 
 class Problem(BaseModel):
-    """Every 4xx/5xx body (``application/problem+json``, RFC 9457) has this shape."""
+    """Every 4xx/5xx body (``application/problem+json``, RFC 9457) has this shape.
+
+    A problem may carry extension members of its own (RFC 9457, section 3.2), such as the
+    ``decision`` that stands in an approval's 409.
+    """
+
+    model_config = ConfigDict(extra="allow")
 
     type: str = Field(description="URI reference naming the kind of problem.")
     title: str = Field(description="Short summary of the kind of problem.")
@@ -91,8 +100,12 @@ class ApiProblem(Exception):
         status_url: str | None = None,
         schedule_id: str | None = None,
         headers: Mapping[str, str] | None = None,
+        extensions: Mapping[str, Any] | None = None,
     ) -> None:
-        """Keep the fields the problem body and headers will carry."""
+        """Keep the fields the problem body and headers will carry.
+
+        ``extensions`` are extra members of the body (JSON values), e.g. ``{"decision": ...}``.
+        """
         super().__init__(detail)
         self.detail = detail
         self.workflow_id = workflow_id
@@ -100,6 +113,7 @@ class ApiProblem(Exception):
         self.status_url = status_url
         self.schedule_id = schedule_id
         self.headers = dict(headers or {})
+        self.extensions = dict(extensions or {})
 
 
 class WorkflowNotFound(ApiProblem):
@@ -111,7 +125,11 @@ class WorkflowNotFound(ApiProblem):
 
 
 class WorkflowAlreadyExists(ApiProblem):
-    """The business key was already used by a workflow that has finished (409)."""
+    """A start with the SDK's default policies found the workflow id in use (409).
+
+    The API's own start routes never answer this: a retry of a start gets the workflow its key
+    started (200), running or finished. It remains for routes that start workflows directly.
+    """
 
     status = 409
     kind = "workflow-already-exists"
@@ -124,6 +142,22 @@ class WorkflowFinished(ApiProblem):
     status = 409
     kind = "workflow-finished"
     title = "Workflow already finished"
+
+
+class UpdateRefused(ApiProblem):
+    """The workflow refused an update for a reason no route names more precisely (409)."""
+
+    status = 409
+    kind = "update-refused"
+    title = "Update refused"
+
+
+class WorkflowNotStarted(ApiProblem):
+    """The workflow's start is delayed, so no code runs yet that could answer an update (409)."""
+
+    status = 409
+    kind = "workflow-not-started"
+    title = "Workflow not started yet"
 
 
 class WorkflowUnsuccessful(ApiProblem):
@@ -152,6 +186,14 @@ class TemporalUnreachable(ApiProblem):
     status = 503
     kind = "temporal-unavailable"
     title = "Temporal unavailable"
+
+
+class OutcomeUnknown(TemporalUnreachable):
+    """Temporal did not answer a call that may still have taken effect (503).
+
+    A start or an update whose answer was lost may have been stored. The body's ``status_url``
+    says where to look, and ``detail`` says how to retry without doing it twice.
+    """
 
 
 _STATUS_TITLES = {
@@ -251,6 +293,7 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
             workflow_status=error.workflow_status,
             status_url=error.status_url,
             schedule_id=error.schedule_id,
+            **error.extensions,
         )
 
     async def validation(request: Request, error: Exception) -> JSONResponse:
@@ -351,7 +394,9 @@ _DESCRIPTIONS = {
     409: "Conflict with the workflow's current state (see `type`).",
     413: "The request body is larger than the configured limit.",
     422: "The request is invalid; `errors` names each field.",
-    503: "Temporal is disabled or unreachable; retry after `Retry-After` seconds.",
+    503: "Temporal is disabled, unreachable or did not answer in time; retry after "
+    "`Retry-After` seconds. For a start or an update the call may have taken effect: check "
+    "`status_url`, then retry with the same key (see the API guide's retry contract).",
 }
 
 

@@ -9,7 +9,10 @@ A concrete workflow declares its input and result models once, in the base's typ
         async def run(self, input: OrderInput) -> OrderOutput: ...
 
 and callers get ``WorkflowHandle[OrderWorkflow, OrderOutput]`` from ``OrderWorkflow.start_workflow``
-with the queue taken from the registry and the configured defaults applied. ``@workflow.defn`` and
+with the queue taken from the registry and the configured defaults applied. Updates are typed the
+same way: ``await ApprovalWorkflow.execute_update(client, id, ApprovalWorkflow.decide, request)``
+returns the handler's declared result, and ``update_with_start`` starts the workflow if needed and
+updates it in one atomic call. ``@workflow.defn`` and
 ``@workflow.run`` stay on the concrete class (the SDK ignores them on a base); the ``state`` query
 and ``cancel`` signal below are inherited by every subclass.
 """
@@ -22,7 +25,15 @@ from typing import Any, ClassVar, Generic, Self, TypeVar, cast, get_args, get_or
 
 from pydantic import BaseModel, Field
 from temporalio import workflow
-from temporalio.client import Client, ScheduleHandle, ScheduleOverlapPolicy, WorkflowHandle
+from temporalio.client import (
+    Client,
+    ScheduleHandle,
+    ScheduleOverlapPolicy,
+    WithStartWorkflowOperation,
+    WorkflowHandle,
+    WorkflowUpdateHandle,
+    WorkflowUpdateStage,
+)
 from temporalio.common import (
     RetryPolicy,
     TypedSearchAttributes,
@@ -43,6 +54,8 @@ __all__ = ["BaseWorkflow", "CancelRequest", "WorkflowState", "was_started"]
 
 TInput = TypeVar("TInput")
 TReturn = TypeVar("TReturn")
+UpdateArg = TypeVar("UpdateArg")
+UpdateResult = TypeVar("UpdateResult")
 
 
 class CancelRequest(BaseModel):
@@ -282,6 +295,143 @@ class BaseWorkflow(Generic[TInput, TReturn]):
             workflow_id, run_id=run_id, result_type=cls.return_type
         )
         return cast("WorkflowHandle[Self, TReturn]", handle)
+
+    # Updates ----------------------------------------------------------------------------------
+    # The SDK's update methods have a multi-parameter overload whose ``args`` pyright cannot
+    # type, so it calls each method "partially unknown"; the single-argument overload used here
+    # is fully typed and gives the handler's result type.
+    @classmethod
+    async def execute_update(
+        cls,
+        client: Client,
+        workflow_id: str,
+        update: workflow.UpdateMethodMultiParam[[Self, UpdateArg], UpdateResult],
+        arg: UpdateArg,
+        *,
+        run_id: str | None = None,
+        update_id: str | None = None,
+        rpc_timeout: timedelta | None = None,
+    ) -> UpdateResult:
+        """Run ``update`` (a ``@workflow.update`` method of this class) and return its result.
+
+        The result has the handler's declared type. A validator's rejection, or a handler that
+        raises, surfaces as ``WorkflowUpdateFailedError``; a rejected update leaves no event in
+        the workflow's history. ``rpc_timeout`` bounds the whole wait for the answer
+        (``WorkflowUpdateRPCTimeoutOrCancelledError`` when it runs out).
+        """
+        handle = cls.get_handle(client, workflow_id, run_id=run_id)
+        return await handle.execute_update(  # pyright: ignore[reportUnknownMemberType]
+            update, arg, id=update_id, rpc_timeout=rpc_timeout
+        )
+
+    @classmethod
+    async def start_update(
+        cls,
+        client: Client,
+        workflow_id: str,
+        update: workflow.UpdateMethodMultiParam[[Self, UpdateArg], UpdateResult],
+        arg: UpdateArg,
+        *,
+        wait_for_stage: WorkflowUpdateStage = WorkflowUpdateStage.ACCEPTED,
+        run_id: str | None = None,
+        update_id: str | None = None,
+        rpc_timeout: timedelta | None = None,
+    ) -> WorkflowUpdateHandle[UpdateResult]:
+        """Send ``update`` and return once it reached ``wait_for_stage`` (accepted by default).
+
+        Await the returned handle's ``result()`` for the handler's answer later; for an update
+        the validator rejected, that raises ``WorkflowUpdateFailedError`` at once.
+        """
+        handle = cls.get_handle(client, workflow_id, run_id=run_id)
+        return await handle.start_update(  # pyright: ignore[reportUnknownMemberType]
+            update, arg, wait_for_stage=wait_for_stage, id=update_id, rpc_timeout=rpc_timeout
+        )
+
+    @classmethod
+    async def update_with_start(
+        cls,
+        client: Client,
+        *,
+        input: TInput,
+        id: str,
+        update: workflow.UpdateMethodMultiParam[[Self, UpdateArg], UpdateResult],
+        arg: UpdateArg,
+        update_id: str | None = None,
+        rpc_timeout: timedelta | None = None,
+        **start_options: Any,
+    ) -> UpdateResult:
+        """Start the workflow unless it runs already, then run ``update`` on it; one atomic call.
+
+        The server either starts the workflow with the update in its first task or, when one
+        with ``id`` is running, updates that one (``id_conflict_policy`` defaults to
+        ``USE_EXISTING``; it must not be ``UNSPECIFIED``). ``start_options`` are those of
+        ``start_workflow`` (``task_queue``, timeouts, ``retry_policy``, ``memo``,
+        ``search_attributes``, ``id_reuse_policy``...). Returns the update's typed result.
+        """
+        operation = cls._with_start_operation(input=input, id=id, **start_options)
+        return await pydantic_client(client).execute_update_with_start_workflow(  # pyright: ignore[reportUnknownMemberType]
+            update,
+            arg,
+            start_workflow_operation=operation,
+            id=update_id,
+            rpc_timeout=rpc_timeout,
+        )
+
+    @classmethod
+    async def start_update_with_start(
+        cls,
+        client: Client,
+        *,
+        input: TInput,
+        id: str,
+        update: workflow.UpdateMethodMultiParam[[Self, UpdateArg], UpdateResult],
+        arg: UpdateArg,
+        wait_for_stage: WorkflowUpdateStage = WorkflowUpdateStage.ACCEPTED,
+        update_id: str | None = None,
+        rpc_timeout: timedelta | None = None,
+        **start_options: Any,
+    ) -> WorkflowUpdateHandle[UpdateResult]:
+        """Like ``update_with_start``, but return once the update reached ``wait_for_stage``.
+
+        ``get_handle(client, id)`` reaches the workflow afterwards; await the returned update
+        handle's ``result()`` for the handler's answer.
+        """
+        operation = cls._with_start_operation(input=input, id=id, **start_options)
+        return await pydantic_client(client).start_update_with_start_workflow(  # pyright: ignore[reportUnknownMemberType]
+            update,
+            arg,
+            start_workflow_operation=operation,
+            wait_for_stage=wait_for_stage,
+            id=update_id,
+            rpc_timeout=rpc_timeout,
+        )
+
+    @classmethod
+    def _with_start_operation(
+        cls,
+        *,
+        input: TInput,
+        id: str,
+        task_queue: str | None = None,
+        search_attributes: SearchAttributesInput | None = None,
+        id_conflict_policy: WorkflowIDConflictPolicy = WorkflowIDConflictPolicy.USE_EXISTING,
+        **options: Any,
+    ) -> WithStartWorkflowOperation[Any, Any]:
+        if id_conflict_policy == WorkflowIDConflictPolicy.UNSPECIFIED:
+            # The server refuses an update-with-start without a policy; say why here instead.
+            raise ValueError("update_with_start needs an id_conflict_policy, e.g. USE_EXISTING")
+        return WithStartWorkflowOperation(
+            cls.workflow_name(),
+            input,
+            id=id,
+            task_queue=task_queue or cls.task_queue(),
+            id_conflict_policy=id_conflict_policy,
+            result_type=cls.return_type,
+            search_attributes=to_typed_search_attributes(search_attributes)
+            if search_attributes
+            else None,
+            **options,
+        )
 
 
 def was_started(handle: WorkflowHandle[Any, Any]) -> bool:
