@@ -254,8 +254,12 @@ async def test_a_signal_to_the_process_group_of_uv_run_drains_the_chunk_and_exit
     assert await worker.wait_exit() == 0, worker.output
     name = signum.name
     assert f"{name} received: draining" in worker.output
-    # uv's copy arrived and was recognised, so this test really had a signal delivered twice.
-    assert f"{name} {ECHO_WITHIN_WINDOW}" in worker.output
+    if signum == signal.SIGINT:
+        # uv forwards SIGINT about 0.2 s after the group's, so its copy is seen and recognised:
+        # this test really had the signal delivered twice. (Its SIGTERM copy follows within a
+        # fraction of a millisecond and the kernel may merge two pending SIGTERMs into one, so
+        # for SIGTERM only the drain itself is asserted.)
+        assert f"{name} {ECHO_WITHIN_WINDOW}" in worker.output
     assert "exiting now" not in worker.output
     assert "waiting up to 60s for 1 in-flight activity: write_report_chunk" in worker.output
     assert "attempt 1) completed" in worker.output
