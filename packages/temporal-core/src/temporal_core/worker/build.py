@@ -15,6 +15,7 @@ from temporal_core.authoring.registry import QueueContents, RegistryError, regis
 from temporal_core.client.converter import pydantic_client
 from temporal_core.client.settings import TemporalSettings
 from temporal_core.worker.activity_defaults import ActivityDefaultsInterceptor
+from temporal_core.worker.versioning import deployment_config
 
 __all__ = ["PASSTHROUGH_MODULES", "bind_activities", "build_worker", "sandboxed_runner"]
 
@@ -91,6 +92,9 @@ def build_worker(
         if per_queue.drain_timeout is not None
         else settings.drain_timeout,
     }
+    deployment = deployment_config(settings, queue)
+    if deployment is not None:
+        options["deployment_config"] = deployment
     if settings.identity:
         options["identity"] = settings.identity
     if any(not inspect.iscoroutinefunction(fn) for fn in bound):
