@@ -7,7 +7,9 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from temporalio.api.deployment.v1 import WorkerDeploymentVersion
+from temporalio.api.enums.v1 import RoutingConfigUpdateState
 from temporalio.api.workflowservice.v1 import (
+    DescribeWorkerDeploymentRequest,
     DescribeWorkerDeploymentVersionRequest,
     DescribeWorkerDeploymentVersionResponse,
     SetWorkerDeploymentCurrentVersionRequest,
@@ -18,6 +20,7 @@ from temporalio.service import RPCError
 T = TypeVar("T")
 
 DEADLINE_SECONDS = 15.0
+_ROUTING_COMPLETED = RoutingConfigUpdateState.ROUTING_CONFIG_UPDATE_STATE_COMPLETED
 
 
 async def eventually(attempt: Callable[[], Awaitable[T]]) -> T:
@@ -34,15 +37,27 @@ async def eventually(attempt: Callable[[], Awaitable[T]]) -> T:
 
 
 async def make_current(client: Client, deployment: str, build_id: str) -> None:
-    """What ``temporal worker deployment set-current-version`` does, once the version exists.
+    """``temporal worker deployment set-current-version``, and wait until the queues know it.
 
     The server learns of a version from its workers' polls, so the call fails until they arrive.
+    It then passes the new routing to the task queues in the background: until that is done, a
+    task may still be dispatched by the old routing, so this waits for it as well.
     """
     request = SetWorkerDeploymentCurrentVersionRequest(
         namespace=client.namespace, deployment_name=deployment, build_id=build_id
     )
     service = client.workflow_service
     await eventually(lambda: service.set_worker_deployment_current_version(request))
+
+    async def routed_everywhere() -> None:
+        described = await service.describe_worker_deployment(
+            DescribeWorkerDeploymentRequest(namespace=client.namespace, deployment_name=deployment)
+        )
+        info = described.worker_deployment_info
+        assert info.routing_config.current_deployment_version.build_id == build_id
+        assert info.routing_config_update_state == _ROUTING_COMPLETED
+
+    await eventually(routed_everywhere)
 
 
 async def polled_task_queues(client: Client, deployment: str, build_id: str) -> set[str]:

@@ -86,6 +86,21 @@ async def test_a_pinned_run_stays_on_its_build_while_new_runs_go_to_the_current_
     assert versioning.deployment_version == build_a
 
 
+async def test_an_unversioned_worker_runs_workflows_that_declare_a_behaviour(
+    temporal_env: WorkflowEnvironment, task_queue: str
+) -> None:
+    # The server refuses a declared behaviour from an unversioned worker; build_worker leaves it
+    # out there, so local development runs the same workflow classes unversioned.
+    client = temporal_env.client
+    async with build_worker(client, QUEUE, settings=TemporalSettings(), task_queue=task_queue):
+        handle = await client.start_workflow(
+            PinnedTwoHalves.run, id=f"unversioned-{uuid.uuid4()}", task_queue=task_queue
+        )
+        await _when_first_half_done(handle)
+        await handle.signal("proceed")
+        assert await handle.result() == ["unversioned", "unversioned"]
+
+
 def test_without_a_build_id_a_worker_is_unversioned() -> None:
     assert deployment_config(TemporalSettings(), "orders") is None
 

@@ -45,7 +45,11 @@ class _TwoHalves:
                 await workflow.wait_condition(lambda: self.proceed_received)
             await workflow.execute_activity(step, half, start_to_close_timeout=_STEP_TIMEOUT)
             version = workflow.info().get_current_deployment_version()
-            self.builds.append(version.build_id if version else "unversioned")
+            # An unversioned worker reports the SDK's own build id without a deployment name.
+            if version is not None and version.deployment_name:
+                self.builds.append(version.build_id)
+            else:
+                self.builds.append("unversioned")
         return self.builds
 
 

@@ -7,19 +7,42 @@ package that owns the queue (``worker-orders`` for ``orders``), so each service 
 and each of its images one version. Temporal then routes a new workflow to the deployment's
 *current* version, keeps a ``PINNED`` one on the version it started on, and moves an
 ``AUTO_UPGRADE`` one to the current version at its next task (docs/deploying.md).
+
+Workflows declare their behaviour on ``@workflow.defn(versioning_behavior=...)``, and the SDK
+sends it with every workflow task it completes, versioned worker or not. Temporal's server refuses
+that from an unversioned worker ("versioning behavior cannot be specified without deployment
+options being set with versioned mode"), so the workflow would never make progress: an unversioned
+worker runs its workflows through :class:`UnversionedWorkflowRunner`, which leaves the behaviour
+out. One declaration thus serves both kinds of worker.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 
+from temporalio.bridge.proto.workflow_activation import WorkflowActivation
+from temporalio.bridge.proto.workflow_completion import WorkflowActivationCompletion
 from temporalio.common import VersioningBehavior, WorkerDeploymentVersion
-from temporalio.worker import WorkerDeploymentConfig
+from temporalio.converter import SerializationContext, StorageDriverStoreContext
+from temporalio.worker import (
+    WorkerDeploymentConfig,
+    WorkflowInstance,
+    WorkflowInstanceDetails,
+    WorkflowRunner,
+)
+from temporalio.workflow import Info
 
 from temporal_core.authoring.registry import registry
 from temporal_core.client.settings import TemporalSettings
 
-__all__ = ["VersioningError", "deployment_config", "deployment_name_for"]
+__all__ = [
+    "UnversionedWorkflowRunner",
+    "VersioningError",
+    "deployment_config",
+    "deployment_name_for",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -72,3 +95,52 @@ def deployment_config(settings: TemporalSettings, queue: str) -> WorkerDeploymen
         use_worker_versioning=True,
         default_versioning_behavior=_BEHAVIORS[settings.worker_default_versioning_behavior],
     )
+
+
+class UnversionedWorkflowRunner(WorkflowRunner):
+    """Runs workflows through ``inner``, leaving their versioning behaviour out of completions.
+
+    For unversioned workers only (see the module docstring); the behaviour matters to nobody
+    there, since Temporal routes an unversioned worker's tasks without it.
+    """
+
+    def __init__(self, inner: WorkflowRunner) -> None:
+        """Wrap ``inner`` (the sandboxed runner)."""
+        self._inner = inner
+
+    def prepare_workflow(self, defn: Any) -> None:
+        """As ``inner`` does."""
+        self._inner.prepare_workflow(defn)
+
+    def create_instance(self, det: WorkflowInstanceDetails) -> WorkflowInstance:
+        """``inner``'s instance, with the behaviour cleared from each completion."""
+        return _UnversionedInstance(self._inner.create_instance(det))
+
+    def set_worker_level_failure_exception_types(
+        self, types: Sequence[type[BaseException]]
+    ) -> None:
+        """As ``inner`` does."""
+        self._inner.set_worker_level_failure_exception_types(types)
+
+
+class _UnversionedInstance(WorkflowInstance):
+    def __init__(self, inner: WorkflowInstance) -> None:
+        self._inner = inner
+
+    def activate(self, act: WorkflowActivation) -> WorkflowActivationCompletion:
+        completion = self._inner.activate(act)
+        if completion.HasField("successful"):
+            completion.successful.versioning_behavior = VersioningBehavior.UNSPECIFIED.value
+        return completion
+
+    def get_serialization_context(self, command_info: Any) -> SerializationContext | None:
+        return self._inner.get_serialization_context(command_info)
+
+    def get_external_store_context(self, command_info: Any) -> StorageDriverStoreContext:
+        return self._inner.get_external_store_context(command_info)
+
+    def get_info(self) -> Info:
+        return self._inner.get_info()
+
+    def get_thread_id(self) -> int | None:
+        return self._inner.get_thread_id()
