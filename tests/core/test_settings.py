@@ -29,6 +29,7 @@ def test_defaults_follow_the_documented_table() -> None:
     assert settings.activity_start_to_close_timeout == timedelta(minutes=5)
     assert settings.activity_retry.maximum_attempts == 5
     assert settings.drain_timeout == timedelta(seconds=30)
+    assert settings.worker_build_id is None  # unversioned unless a deployment sets a build id
 
 
 def test_environment_values_including_nested_and_per_queue(
@@ -80,6 +81,9 @@ def test_environment_values_including_nested_and_per_queue(
             "TEMPORAL_QUEUES__ORDERS__MAX_CONCURRENT_ACTIVITIES",
         ),
         ("TEMPORAL_QUEUES__ORDERS__NOT_A_SETTING", "1", "TEMPORAL_QUEUES__ORDERS__NOT_A_SETTING"),
+        ("TEMPORAL_WORKER_DEPLOYMENT_NAME", "orders.eu", "TEMPORAL_WORKER_DEPLOYMENT_NAME"),
+        ("TEMPORAL_WORKER_BUILD_ID", " 1.2.0", "TEMPORAL_WORKER_BUILD_ID: must not start"),
+        ("TEMPORAL_WORKER_DEFAULT_VERSIONING_BEHAVIOR", "sticky", "DEFAULT_VERSIONING_BEHAVIOR"),
     ],
 )
 def test_each_bad_value_names_its_variable(
@@ -89,6 +93,12 @@ def test_each_bad_value_names_its_variable(
     with pytest.raises(SettingsError) as caught:
         TemporalSettings.load()
     assert expected in str(caught.value)
+
+
+def test_an_empty_build_id_leaves_workers_unversioned(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What an image built without a build id sets: `ENV TEMPORAL_WORKER_BUILD_ID=${BUILD_ID}`.
+    monkeypatch.setenv("TEMPORAL_WORKER_BUILD_ID", "")
+    assert TemporalSettings.load().worker_build_id is None
 
 
 def test_client_cert_without_key_is_refused(

@@ -21,6 +21,7 @@ from temporal_core.authoring.base_workflow import BaseWorkflow
 from temporal_core.authoring.cancellation import cancelled_through_temporal
 from temporal_core.authoring.registry import workflow_defn
 from temporalio import workflow
+from temporalio.common import VersioningBehavior
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -44,7 +45,11 @@ __all__ = ["ApprovalWorkflow"]
 
 
 @workflow_defn(queue=APPROVAL.queue)
-@workflow.defn(name=APPROVAL.name)
+# AUTO_UPGRADE: a request waits on a person for up to timeout_seconds (a day by default, no upper
+# bound), and pinning would keep every old build running that long. Each new task runs on the
+# current build instead, so a change must replay the histories of requests already waiting:
+# behind workflow.patched, checked by tests/workers/test_history_replay.py (docs/deploying.md).
+@workflow.defn(name=APPROVAL.name, versioning_behavior=VersioningBehavior.AUTO_UPGRADE)
 class ApprovalWorkflow(BaseWorkflow[ApprovalInput, ApprovalOutput]):
     """A human-in-the-loop approval; ``state`` reports ``pending`` until someone decides."""
 

@@ -21,6 +21,7 @@ from temporal_core.authoring.base_workflow import BaseWorkflow
 from temporal_core.authoring.cancellation import cancelled_through_temporal, despite_cancellation
 from temporal_core.authoring.registry import workflow_defn
 from temporalio import workflow
+from temporalio.common import VersioningBehavior
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -64,7 +65,9 @@ def _progress(steps_done: int) -> int:
 
 
 @workflow_defn(queue=ORDER.queue)
-@workflow.defn(name=ORDER.name)
+# PINNED: an order runs for seconds, and its refund and release must be the code of the build
+# that charged and reserved; the build it started on is kept until its orders finish.
+@workflow.defn(name=ORDER.name, versioning_behavior=VersioningBehavior.PINNED)
 class OrderWorkflow(BaseWorkflow[OrderInput, OrderOutput]):
     """Processes one order; its ``state`` query reports the step and what was charged/held."""
 

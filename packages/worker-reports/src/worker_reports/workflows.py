@@ -19,6 +19,7 @@ from temporal_core.authoring.base_workflow import BaseWorkflow
 from temporal_core.authoring.cancellation import cancelled_through_temporal, despite_cancellation
 from temporal_core.authoring.registry import workflow_defn
 from temporalio import workflow
+from temporalio.common import VersioningBehavior
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
@@ -36,7 +37,10 @@ _WAIT_UNTIL_STOPPED = workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLE
 
 
 @workflow_defn(queue=REPORT.queue)
-@workflow.defn(name=REPORT.name)
+# PINNED: a report is bounded work (at most MAX_CHUNKS chunks, nobody to wait for), so an old
+# build drains within the longest report; and its chunks, assembling and clean-up must all be one
+# build's code, or one file could mix two builds' row formats.
+@workflow.defn(name=REPORT.name, versioning_behavior=VersioningBehavior.PINNED)
 class ReportGenerationWorkflow(BaseWorkflow[ReportConfig, ReportOutput]):
     """Writes ``config.rows`` rows in ``config.chunk_size`` chunks, then joins them into a file."""
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -149,6 +149,25 @@ class TemporalSettings(BaseSettings):
     activity_task_pollers: int = Field(default=5, ge=1)
     drain_timeout: Duration = Field(default=timedelta(seconds=30), ge=timedelta(0))
 
+    # Worker versioning: off while no build id is set, so a developer's worker is unversioned
+    worker_build_id: str | None = Field(
+        default=None,
+        max_length=255,
+        description="Build id of this worker's code; setting it registers the worker with a "
+        "Temporal Worker Deployment (docs/deploying.md).",
+    )
+    worker_deployment_name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=255,
+        description="Worker Deployment to register with; default: the worker package's name.",
+    )
+    worker_default_versioning_behavior: Literal["pinned", "auto_upgrade"] | None = Field(
+        default=None,
+        description="For workflows that declare no versioning_behavior; None: every workflow "
+        "must declare one (the worker refuses to start otherwise).",
+    )
+
     queues: dict[str, QueueOverrides] = Field(default_factory=dict[str, QueueOverrides])
 
     @field_validator("url")
@@ -157,6 +176,30 @@ class TemporalSettings(BaseSettings):
         match = _HOST_PORT.match(value)
         if not match or not 0 < int(match.group(2)) < 65536:
             raise ValueError("must be host:port with a port from 1 to 65535, e.g. localhost:7233")
+        return value
+
+    @field_validator("worker_build_id", "worker_deployment_name", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        # An image built without a build id still sets the variable, to an empty string
+        # (`ENV TEMPORAL_WORKER_BUILD_ID=${BUILD_ID}`): that means "unversioned", not an error.
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("worker_build_id", "worker_deployment_name")
+    @classmethod
+    def _no_surrounding_space(cls, value: str | None) -> str | None:
+        if value is not None and value != value.strip():
+            raise ValueError("must not start or end with whitespace")
+        return value
+
+    @field_validator("worker_deployment_name")
+    @classmethod
+    def _deployment_name_has_no_dot(cls, value: str | None) -> str | None:
+        # Temporal writes a version as "<deployment>.<build id>" and splits it at the first dot.
+        if value is not None and "." in value:
+            raise ValueError("must not contain '.': a version is named <deployment>.<build id>")
         return value
 
     @field_validator("tls_ca_cert_path", "tls_client_cert_path", "tls_client_key_path")

@@ -15,6 +15,7 @@ from temporal_core.authoring.registry import QueueContents, RegistryError, regis
 from temporal_core.client.converter import pydantic_client
 from temporal_core.client.settings import TemporalSettings
 from temporal_core.worker.activity_defaults import ActivityDefaultsInterceptor
+from temporal_core.worker.versioning import UnversionedWorkflowRunner, deployment_config
 
 __all__ = ["PASSTHROUGH_MODULES", "bind_activities", "build_worker", "sandboxed_runner"]
 
@@ -91,6 +92,9 @@ def build_worker(
         if per_queue.drain_timeout is not None
         else settings.drain_timeout,
     }
+    deployment = deployment_config(settings, queue)
+    if deployment is not None:
+        options["deployment_config"] = deployment
     if settings.identity:
         options["identity"] = settings.identity
     if any(not inspect.iscoroutinefunction(fn) for fn in bound):
@@ -98,6 +102,8 @@ def build_worker(
         options["activity_executor"] = concurrent.futures.ThreadPoolExecutor(max_activities)
     extra_interceptors = list(overrides.pop("interceptors", ()))
     options.update(overrides)
+    if options.get("deployment_config") is None:
+        options["workflow_runner"] = UnversionedWorkflowRunner(options["workflow_runner"])
     # Ours last, so interceptors given here see the call as the workflow made it.
     options["interceptors"] = [*extra_interceptors, defaults]
     return Worker(client, task_queue=task_queue, **options)
