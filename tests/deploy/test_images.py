@@ -175,7 +175,7 @@ def _container_env(
     for name in ("API_PORT", "WORKER_HEALTH_PORT", "WORKER_METRICS_PORT"):
         if name in env:
             env[name] = str(free_port())
-    for name in ("API_HOST", "WORKER_HEALTH_HOST"):
+    for name in ("API_HOST", "WORKER_HEALTH_HOST", "WORKER_METRICS_HOST"):
         if name in env:
             env[name] = "127.0.0.1"
     if "REPORTS_DIR" in env:

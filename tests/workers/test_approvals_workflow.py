@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 
+import pytest
 from contracts.approvals import ApprovalInput, ApprovalOutput, Decision
 from stand_ins.side_effect_log import SideEffectLog
 from temporal_core import CancelRequest, build_worker
-from temporalio.client import WorkflowHandle
+from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
+from temporalio.exceptions import CancelledError
 from temporalio.testing import WorkflowEnvironment
 from worker_approvals.workflows import ApprovalWorkflow
 
+from tests.workers.cancellation import close_status
 from tests.workers.workflow_replay import assert_replays
 
 
@@ -90,13 +94,59 @@ async def test_reject_ends_rejected_with_who_and_why(
     assert (state["status"], state["decided_by"], state["progress"]) == ("rejected", "grace", 100)
 
 
-async def test_cancel_withdraws_the_request(
+async def waiting_for_decision(handle: WorkflowHandle[ApprovalWorkflow, ApprovalOutput]) -> None:
+    """Return once the request e-mail is out and the workflow waits for a decision."""
+    async with asyncio.timeout(30):
+        while True:
+            state = await handle.query(ApprovalWorkflow.state)
+            if state["step"] == "waiting for decision":
+                return
+            await asyncio.sleep(0.05)
+
+
+def sent_requests(
+    side_effects: SideEffectLog, handle: WorkflowHandle[ApprovalWorkflow, ApprovalOutput]
+) -> list[str]:
+    return [
+        email.payload["to"] for email in side_effects.entries(key=f"approval/{handle.id}/request")
+    ]
+
+
+async def test_cancel_signal_withdraws_the_request_and_completes_cancelled(
     time_skipping_env: WorkflowEnvironment, task_queue: str, side_effects: SideEffectLog
 ) -> None:
     request = a_request()
     async with build_worker(time_skipping_env.client, "approvals", task_queue=task_queue):
         handle = await start(time_skipping_env, request, task_queue)
+        await waiting_for_decision(handle)
         await handle.signal(ApprovalWorkflow.cancel, CancelRequest(reason="not needed"))
         result = await handle.result()
+        state = await handle.query(ApprovalWorkflow.state)
+    await assert_replays(handle, ApprovalWorkflow)
 
-    assert (result.status, result.comment) == ("cancelled", "not needed")
+    assert (result.status, result.comment, result.decided_by) == ("cancelled", "not needed", None)
+    assert await close_status(handle) == WorkflowExecutionStatus.COMPLETED
+    assert (state["status"], state["cancel_requested"]) == ("cancelled", True)
+    # Nothing to undo: the one request e-mail stays sent, and nothing else happened.
+    assert sent_requests(side_effects, handle) == ["boss@example.com"]
+    assert len(side_effects.entries()) == 1
+
+
+async def test_temporal_cancellation_withdraws_the_request_and_ends_canceled(
+    time_skipping_env: WorkflowEnvironment, task_queue: str, side_effects: SideEffectLog
+) -> None:
+    request = a_request()
+    async with build_worker(time_skipping_env.client, "approvals", task_queue=task_queue):
+        handle = await start(time_skipping_env, request, task_queue)
+        await waiting_for_decision(handle)
+        await handle.cancel()  # as the Web UI's Cancel button or `temporal workflow cancel` do
+        with pytest.raises(WorkflowFailureError) as failure:
+            await handle.result()
+        state = await handle.query(ApprovalWorkflow.state)
+    await assert_replays(handle, ApprovalWorkflow)
+
+    assert isinstance(failure.value.cause, CancelledError)
+    assert await close_status(handle) == WorkflowExecutionStatus.CANCELED
+    assert (state["status"], state["step"]) == ("cancelled", None)
+    assert sent_requests(side_effects, handle) == ["boss@example.com"]
+    assert len(side_effects.entries()) == 1

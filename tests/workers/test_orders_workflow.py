@@ -27,6 +27,7 @@ from worker_orders.models import (
 )
 from worker_orders.workflows import OrderWorkflow
 
+from tests.workers.cancellation import CANCEL_REQUESTED, close_status, wait_for_event
 from tests.workers.workflow_replay import assert_replays
 
 FAST_RETRY = TemporalSettings(
@@ -130,6 +131,7 @@ async def test_cancel_after_payment_refunds_the_charge(
         state = await handle.query(OrderWorkflow.state)
     await assert_replays(handle, OrderWorkflow)
 
+    assert await close_status(handle) == WorkflowExecutionStatus.COMPLETED
     assert result.status == "cancelled"
     assert "customer changed mind" in result.message
     assert kinds(side_effects, order.order_id) == [
@@ -149,31 +151,36 @@ async def test_cancel_after_payment_refunds_the_charge(
     assert state["cancel_reason"] == "customer changed mind"
 
 
-async def test_temporal_cancellation_after_payment_refunds_the_charge(
+async def test_temporal_cancellation_undoes_the_step_in_flight_once_it_has_finished(
     time_skipping_env: WorkflowEnvironment, task_queue: str, side_effects: SideEffectLog
 ) -> None:
     client = time_skipping_env.client
     order = an_order()
-    # Holds the order inside its second step, which then never takes effect.
-    held = HeldReservation(takes_effect=False)
+    # Holds the order inside its second step; the reservation then takes effect after all.
+    held = HeldReservation(takes_effect=True)
     async with held.worker(client, task_queue):
         handle = await OrderWorkflow.start_workflow(
             client, input=order, id=f"order-{order.order_id}", task_queue=task_queue
         )
         await asyncio.wait_for(held.reserving.wait(), timeout=30)
         await handle.cancel()  # as the Web UI's Cancel button or `temporal workflow cancel` do
+        await wait_for_event(handle, CANCEL_REQUESTED)
+        # The reservation cannot notice the cancel; it finishes, and only then is it undone.
+        held.release.set()
         with pytest.raises(WorkflowFailureError) as failure:
             await handle.result()
-        held.release.set()
         state = await handle.query(OrderWorkflow.state)
     await assert_replays(handle, OrderWorkflow)
 
     assert isinstance(failure.value.cause, CancelledError)
-    assert (await handle.describe()).status == WorkflowExecutionStatus.CANCELED
-    charged_then_refunded = kinds(side_effects, order.order_id)
-    assert charged_then_refunded[0] == "payment.charge"
-    assert charged_then_refunded[-1] == "payment.refund"
-    assert "inventory.reserve" not in charged_then_refunded
+    assert await close_status(handle) == WorkflowExecutionStatus.CANCELED
+    assert kinds(side_effects, order.order_id) == [
+        "payment.charge",
+        "inventory.reserve",
+        "inventory.release",
+        "payment.refund",
+    ]
+    assert side_effects.entries(key=f"order/{order.order_id}/confirmation") == []
     assert state["status"] == "cancelled"
     assert state["refunded"] is True
 

@@ -6,21 +6,24 @@ import asyncio
 import csv
 import json
 import uuid
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from contracts.reports import ReportConfig
 from pydantic import ValidationError
 from stand_ins.side_effect_log import SideEffectLog
-from temporal_core import CancelRequest, build_worker
-from temporalio.client import WorkflowFailureError
-from temporalio.exceptions import ApplicationError
+from temporal_core import CancelRequest, TemporalSettings, build_worker
+from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
+from temporalio.exceptions import CancelledError
 from temporalio.testing import WorkflowEnvironment
 from worker_reports import storage
-from worker_reports.activities import ROW_DELAY_ENV
+from worker_reports.activities import CHUNK_WRITTEN_KIND, ROW_DELAY_ENV
 from worker_reports.report_rows import report_row
 from worker_reports.workflows import ReportGenerationWorkflow
 
+from tests.workers.cancellation import CANCEL_REQUESTED, close_status, wait_for_event
 from tests.workers.workflow_replay import assert_replays
 
 
@@ -101,7 +104,39 @@ def test_a_report_too_big_for_one_history_is_refused() -> None:
         ReportConfig(rows=1_000_000, chunk_size=1)
 
 
-async def test_cancelled_report_stops_and_leaves_no_part_files(
+def test_discarding_a_report_keeps_a_finished_file_unless_its_format_is_named(
+    reports_dir: Path,
+) -> None:
+    for index in range(2):
+        part = storage.chunk_path("r-1", index)
+        part.parent.mkdir(parents=True, exist_ok=True)
+        part.write_text('{"row":0}\n')
+    finished = storage.report_path("r-1", "csv")
+    finished.write_text("row\n0\n")
+
+    assert storage.discard_parts("r-1") == 2
+    assert finished.exists()  # may be an earlier run's report under the same id
+    assert storage.discard_parts("r-1", "csv") == 1
+    assert not finished.exists()
+    assert storage.discard_parts("r-1", "csv") == 0
+
+
+async def chunks_done(handle: WorkflowHandle[Any, Any], at_least: int) -> dict[str, Any]:
+    """The report's state once ``at_least`` chunks are written."""
+    async with asyncio.timeout(30):
+        while True:
+            state = await handle.query(ReportGenerationWorkflow.state)
+            if state["chunks_done"] >= at_least:
+                return state
+            await asyncio.sleep(0.05)
+
+
+def written_chunks(side_effects: SideEffectLog, report_id: str) -> list[str]:
+    effects = side_effects.entries(key_prefix=report_id + "/")
+    return [effect.key for effect in effects if effect.kind == CHUNK_WRITTEN_KIND]
+
+
+async def test_cancel_signal_stops_after_the_chunk_deletes_parts_and_completes_cancelled(
     temporal_env: WorkflowEnvironment,
     task_queue: str,
     side_effects: SideEffectLog,
@@ -115,23 +150,55 @@ async def test_cancelled_report_stops_and_leaves_no_part_files(
         handle = await ReportGenerationWorkflow.start_workflow(
             temporal_env.client, input=config, id=report_id, task_queue=task_queue
         )
-        for _ in range(200):
-            state = await handle.query(ReportGenerationWorkflow.state)
-            if state["chunks_done"] >= 1:
-                break
-            await asyncio.sleep(0.05)
+        await chunks_done(handle, at_least=1)
         assert (reports_dir / ".parts" / report_id).is_dir()
         await handle.signal(ReportGenerationWorkflow.cancel, CancelRequest(reason="not needed"))
+        result = await handle.result()
+        state = await handle.query(ReportGenerationWorkflow.state)
+    await assert_replays(handle, ReportGenerationWorkflow)
+
+    assert await close_status(handle) == WorkflowExecutionStatus.COMPLETED
+    assert (result.status, result.file_name, result.size_bytes) == ("cancelled", None, 0)
+    # The chunk in progress when the signal came was finished, then nothing more was written.
+    assert 1 <= state["chunks_done"] < 10
+    assert result.rows == state["chunks_done"] * 10
+    assert len(written_chunks(side_effects, report_id)) == state["chunks_done"]
+    assert (state["status"], state["cancel_reason"]) == ("cancelled", "not needed")
+    assert not (reports_dir / ".parts" / report_id).exists()
+    assert not (reports_dir / f"{report_id}.csv").exists()
+
+
+async def test_temporal_cancellation_interrupts_the_chunk_deletes_parts_and_ends_canceled(
+    temporal_env: WorkflowEnvironment,
+    task_queue: str,
+    side_effects: SideEffectLog,
+    reports_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 5 s a chunk, heartbeating every 0.5 s; a 2 s heartbeat timeout makes the worker pass the
+    # cancellation to the chunk within about 1.6 s (heartbeats are throttled to 80% of it).
+    monkeypatch.setenv(ROW_DELAY_ENV, "0.01")
+    settings = TemporalSettings(activity_heartbeat_timeout=timedelta(seconds=2))
+    report_id = f"report-{uuid.uuid4().hex[:8]}"
+    config = ReportConfig(rows=1000, chunk_size=500, format="json")
+    async with build_worker(
+        temporal_env.client, "reports", settings=settings, task_queue=task_queue
+    ):
+        handle = await ReportGenerationWorkflow.start_workflow(
+            temporal_env.client, input=config, id=report_id, task_queue=task_queue
+        )
+        await chunks_done(handle, at_least=1)
+        await handle.cancel()  # as the Web UI's Cancel button or `temporal workflow cancel` do
+        await wait_for_event(handle, CANCEL_REQUESTED)
         with pytest.raises(WorkflowFailureError) as failure:
             await handle.result()
         state = await handle.query(ReportGenerationWorkflow.state)
     await assert_replays(handle, ReportGenerationWorkflow)
 
-    cause = failure.value.cause
-    assert isinstance(cause, ApplicationError)
-    assert cause.type == "ReportCancelled"
-    assert "not needed" in cause.message
-    assert state["status"] == "cancelled"
-    assert 1 <= state["chunks_done"] < 10
+    assert isinstance(failure.value.cause, CancelledError)
+    assert await close_status(handle) == WorkflowExecutionStatus.CANCELED
+    # The second chunk was cut short: only the first was ever completed.
+    assert written_chunks(side_effects, report_id) == [f"{report_id}/0"]
+    assert (state["status"], state["chunks_done"], state["file_name"]) == ("cancelled", 1, None)
     assert not (reports_dir / ".parts" / report_id).exists()
-    assert not (reports_dir / f"{report_id}.csv").exists()
+    assert not (reports_dir / f"{report_id}.json").exists()

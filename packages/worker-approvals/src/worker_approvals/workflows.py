@@ -2,17 +2,23 @@
 
 The first decision wins; later signals are logged and ignored. Nobody deciding within
 ``ApprovalInput.timeout_seconds`` (24 h by default) is a normal outcome, ``expired``, not a
-failure. The inherited ``cancel`` signal withdraws the request (``cancelled``).
+failure. The inherited ``cancel`` signal withdraws the request: the workflow completes
+``cancelled``. A cancellation through Temporal itself (the Web UI, the CLI, ``handle.cancel()``)
+withdraws it too and the run ends Temporal-CANCELED. Nothing is undone either way: the request
+e-mail has been sent. See docs/cancellation.md.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Literal
 
 from temporal_core.authoring.base_workflow import BaseWorkflow
+from temporal_core.authoring.cancellation import cancelled_through_temporal
 from temporal_core.authoring.registry import workflow_defn
 from temporalio import workflow
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from contracts.approvals import (
@@ -78,6 +84,20 @@ class ApprovalWorkflow(BaseWorkflow[ApprovalInput, ApprovalOutput]):
         """Send the request, then wait for a decision, a cancel, or the timeout."""
         self.request_id = input.request_id
         self.approver_email = input.approver_email
+        try:
+            outcome = await self._ask(input)
+        except (ActivityError, asyncio.CancelledError):
+            if not cancelled_through_temporal():
+                raise
+            # Cancelled through Temporal while sending or waiting: withdrawn, and the run ends
+            # CANCELED. An e-mail cannot be unsent, so there is nothing to undo.
+            self._finish(input, "cancelled")
+            workflow.logger.info("request %s withdrawn through Temporal", input.request_id)
+            raise asyncio.CancelledError(f"approval {input.request_id} withdrawn") from None
+        return self._finish(input, outcome)
+
+    async def _ask(self, input: ApprovalInput) -> ApprovalOutcome:
+        """Send the request and wait: the decision, ``expired`` or ``cancelled`` (signal)."""
         self.step = "sending request"
         await self.execute_activity(
             send_approval_request,
@@ -98,10 +118,11 @@ class ApprovalWorkflow(BaseWorkflow[ApprovalInput, ApprovalOutput]):
             )
         except TimeoutError:
             workflow.logger.info("request %s expired without a decision", input.request_id)
-            return self._finish(input, "expired")
+            return "expired"
         if self.outcome is not None:
-            return self._finish(input, self.outcome)
-        return self._finish(input, "cancelled")
+            return self.outcome
+        workflow.logger.info("request %s withdrawn: %s", input.request_id, self.cancel_reason)
+        return "cancelled"
 
     def _finish(self, input: ApprovalInput, status: ApprovalOutcome) -> ApprovalOutput:
         self.status = status

@@ -1,22 +1,23 @@
 """``OrderWorkflow``: charge, reserve, confirm; refund and release when cancelled or failed.
 
 A ``cancel`` signal is honoured between steps: the step in progress finishes (a half-made charge
-cannot be taken back), then whatever already happened is undone in reverse order. A step that
-fails for good (declined payment, invalid items) is compensated the same way and the order ends
-``failed``. A cancellation through Temporal itself (the Web UI, the CLI, ``handle.cancel()``) is
-compensated too, and the run then ends as cancelled. Importing this module only registers the
-workflow and its activities.
+cannot be taken back), then whatever already happened is undone in reverse order and the order
+completes ``cancelled``. A cancellation through Temporal itself (the Web UI, the CLI,
+``handle.cancel()``) asks the step in flight to stop, waits until it has, undoes every step that
+was started the same way, and the run ends Temporal-CANCELED. A step that fails for good
+(declined payment, invalid items) is compensated the same way and the order ends ``failed``.
+See docs/cancellation.md. Importing this module only registers the workflow and its activities.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import NoReturn
 
 from temporal_core.authoring.base_workflow import BaseWorkflow
+from temporal_core.authoring.cancellation import cancelled_through_temporal, despite_cancellation
 from temporal_core.authoring.registry import workflow_defn
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from contracts.orders import ORDER, OrderInput, OrderOutput, OrderState
@@ -41,6 +42,10 @@ with workflow.unsafe.imports_passed_through():
 __all__ = ["OrderWorkflow"]
 
 _STEPS = ("charge_payment", "reserve_inventory", "confirm_order")
+
+# A step cancelled through Temporal is undone only after it has really stopped: with the default
+# (TRY_CANCEL) the refund could run while the charge is still in flight and find nothing to refund.
+_STEP_CANCELLATION = workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
 
 
 def _progress(steps_done: int) -> int:
@@ -78,61 +83,86 @@ class OrderWorkflow(BaseWorkflow[OrderInput, OrderOutput]):
         """Run the steps in order, stopping and compensating on cancel or a permanent failure."""
         workflow.logger.info("processing order %s", input.order_id)
         try:
-            if self.cancel_requested:
-                return await self._cancelled(input)
-            self._begin(_STEPS[0])
-            receipt: PaymentReceipt = await self.execute_activity(
-                charge_payment,
-                ChargeRequest(
-                    order_id=input.order_id,
-                    customer_email=input.customer_email,
-                    amount=input.amount,
-                ),
-            )
-            self.transaction_id = receipt.transaction_id
-            self.progress = _progress(1)
-
-            if self.cancel_requested:
-                return await self._cancelled(input)
-            self._begin(_STEPS[1])
-            reservation: Reservation = await self.execute_activity(
-                reserve_inventory,
-                ReservationRequest(order_id=input.order_id, items=input.items),
-            )
-            self.reservation_id = reservation.reservation_id
-            self.progress = _progress(2)
-
-            if self.cancel_requested:
-                return await self._cancelled(input)
-            self._begin(_STEPS[2])
-            await self.execute_activity(
-                confirm_order,
-                ConfirmationRequest(
-                    order_id=input.order_id,
-                    customer_email=input.customer_email,
-                    amount=input.amount,
-                    transaction_id=receipt.transaction_id,
-                ),
-            )
+            completed = await self._run_steps(input)
         except ActivityError as error:
-            if isinstance(error.cause, CancelledError):
+            if cancelled_through_temporal():
                 # Temporal cancelled the run (Web UI, CLI, handle.cancel()) and with it the step
-                # in flight.
-                await self._cancelled_by_temporal(input)
+                # in flight, or the step failed while the cancel was pending: undo either way.
+                return await self._cancelled(input)
             return await self._failed(input, error)
         except asyncio.CancelledError:
-            # The same, delivered while no activity was in flight.
-            await self._cancelled_by_temporal(input)
+            # The same, delivered while no activity was in flight. Anything else that cancels
+            # the run (the worker evicting it from its cache) must not start compensating.
+            if not cancelled_through_temporal():
+                raise
+            return await self._cancelled(input)
+        if completed is None:
+            return await self._cancelled(input)
         self.progress = 100
         self.status = "completed"
         workflow.logger.info("order %s completed", input.order_id)
+        return completed
+
+    async def _run_steps(self, input: OrderInput) -> OrderOutput | None:
+        """The steps, in order; None when a cancel stopped them at a safe point."""
+        if self._stop_requested():
+            return None
+        self._begin(_STEPS[0])
+        receipt: PaymentReceipt = await self.execute_activity(
+            charge_payment,
+            ChargeRequest(
+                order_id=input.order_id,
+                customer_email=input.customer_email,
+                amount=input.amount,
+            ),
+            cancellation_type=_STEP_CANCELLATION,
+        )
+        self.transaction_id = receipt.transaction_id
+        self.progress = _progress(1)
+
+        if self._stop_requested():
+            return None
+        self._begin(_STEPS[1])
+        reservation: Reservation = await self.execute_activity(
+            reserve_inventory,
+            ReservationRequest(order_id=input.order_id, items=input.items),
+            cancellation_type=_STEP_CANCELLATION,
+        )
+        self.reservation_id = reservation.reservation_id
+        self.progress = _progress(2)
+
+        if self._stop_requested():
+            return None
+        self._begin(_STEPS[2])
+        await self.execute_activity(
+            confirm_order,
+            ConfirmationRequest(
+                order_id=input.order_id,
+                customer_email=input.customer_email,
+                amount=input.amount,
+                transaction_id=receipt.transaction_id,
+            ),
+            cancellation_type=_STEP_CANCELLATION,
+        )
+        if cancelled_through_temporal():
+            # The confirmation finished after Temporal's cancel arrived: undone like the rest.
+            # (A cancel signal that arrives during the last step is too late.)
+            return None
         return OrderOutput(
             order_id=input.order_id,
             status="completed",
             message=f"Order processed successfully (transaction {receipt.transaction_id})",
         )
 
+    def _stop_requested(self) -> bool:
+        return self.cancel_requested or cancelled_through_temporal()
+
     async def _compensate(self, input: OrderInput) -> None:
+        # Runs to its end even when a Temporal cancellation arrives meanwhile: an interrupted
+        # undo would leave a charge without its refund.
+        await despite_cancellation(self._undo_started_steps(input))
+
+    async def _undo_started_steps(self, input: OrderInput) -> None:
         # Undo in reverse order, for every step that was started: a step whose result was lost
         # may still have happened. Both activities are idempotent and do nothing when their step
         # never took effect.
@@ -148,10 +178,21 @@ class OrderWorkflow(BaseWorkflow[OrderInput, OrderOutput]):
         self.refunded = refund is not None
 
     async def _cancelled(self, input: OrderInput) -> OrderOutput:
-        workflow.logger.info("order %s cancelled: %s", input.order_id, self.cancel_reason)
+        """Undo what happened; complete ``cancelled`` (signal) or end CANCELED (Temporal)."""
+        by_temporal = cancelled_through_temporal()
+        workflow.logger.info(
+            "order %s cancelled%s: %s",
+            input.order_id,
+            " through Temporal" if by_temporal else "",
+            self.cancel_reason,
+        )
+        self.cancel_requested = True
         await self._compensate(input)
         self.status = "cancelled"
         self.step = None
+        # Checked again: a Temporal cancellation may have arrived while a signal's undo ran.
+        if cancelled_through_temporal():
+            raise asyncio.CancelledError(f"order {input.order_id} cancelled")
         reason = f": {self.cancel_reason}" if self.cancel_reason else ""
         refunded = " and refunded" if self.refunded else ""
         return OrderOutput(
@@ -159,15 +200,6 @@ class OrderWorkflow(BaseWorkflow[OrderInput, OrderOutput]):
             status="cancelled",
             message=f"Order cancelled{refunded}{reason}",
         )
-
-    async def _cancelled_by_temporal(self, input: OrderInput) -> NoReturn:
-        # Undo whatever may have happened, then end the run as cancelled (not failed).
-        workflow.logger.info("order %s cancelled through Temporal", input.order_id)
-        self.cancel_requested = True
-        await self._compensate(input)
-        self.status = "cancelled"
-        self.step = None
-        raise asyncio.CancelledError(f"order {input.order_id} cancelled")
 
     async def _failed(self, input: OrderInput, error: ActivityError) -> OrderOutput:
         cause = error.cause

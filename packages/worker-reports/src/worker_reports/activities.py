@@ -143,7 +143,9 @@ async def assemble_report(request: AssembleRequest) -> ReportOutput:
 @activity_defn(queue=QUEUE)
 @activity.defn
 async def discard_report_parts(request: DiscardRequest) -> int:
-    """Delete a cancelled report's part files; idempotent (nothing left: returns 0)."""
-    removed = await asyncio.to_thread(storage.discard_parts, request.report_id)
+    """Delete a cancelled report's files; idempotent (nothing left: returns 0)."""
+    removed = await asyncio.to_thread(
+        storage.discard_parts, request.report_id, request.finished_format
+    )
     activity.logger.info("report %s: discarded %d part files", request.report_id, removed)
     return removed

@@ -39,6 +39,8 @@ class DiscardRequest(BaseModel):
     """Input of ``discard_report_parts``: the report whose part files go."""
 
     report_id: str
+    finished_format: ReportFormat | None = None
+    """Set once assembling had started: the finished file in this format goes as well."""
 
 
 class AssembleRequest(BaseModel):

@@ -133,9 +133,20 @@ def write_report(report_id: str, fmt: str, chunks: int) -> Path:
     return final
 
 
-def discard_parts(report_id: str) -> int:
-    """Delete a report's part files (a cancelled report); returns how many there were."""
+def discard_parts(report_id: str, finished_format: str | None = None) -> int:
+    """Delete a cancelled report's part files; returns how many files were deleted.
+
+    With ``finished_format`` the finished report in that format and its temporary go too (the
+    report was cancelled while or after it was assembled). Without it a finished file is left
+    alone: it may belong to an earlier run that used the same report id.
+    """
     parts = _parts_dir(report_id)
     count = sum(1 for path in parts.iterdir() if path.is_file()) if parts.is_dir() else 0
     shutil.rmtree(parts, ignore_errors=True)
+    if finished_format is not None:
+        final = report_path(report_id, finished_format)
+        for path in (final, final.with_name(final.name + ".partial")):
+            if path.exists():
+                path.unlink(missing_ok=True)
+                count += 1
     return count

@@ -2,20 +2,26 @@
 
 Each chunk is one activity, so finished chunks are facts in the workflow history and are never
 redone; the chunk in progress heartbeats and resumes from its heartbeat details after a worker
-restart. The ``state`` query reports ``progress`` 0-100 as chunks complete. A ``cancel`` signal
-stops before the next chunk, deletes the part files written so far and fails the run with
-``ReportCancelled``.
+restart. The ``state`` query reports ``progress`` 0-100 as chunks complete.
+
+A ``cancel`` signal stops before the next chunk (the chunk in progress finishes) or before
+assembling, deletes the part files written so far and completes with a ``cancelled`` result. A
+cancellation through Temporal itself (the Web UI, the CLI, ``handle.cancel()``) interrupts the
+chunk in progress at its next heartbeat, deletes the part files (and the finished file, when it
+came during assembling) and the run ends Temporal-CANCELED. See docs/cancellation.md.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from temporal_core.authoring import activity_defaults
 from temporal_core.authoring.base_workflow import BaseWorkflow
+from temporal_core.authoring.cancellation import cancelled_through_temporal, despite_cancellation
 from temporal_core.authoring.registry import workflow_defn
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from contracts.reports import REPORT, ReportConfig, ReportOutput, ReportState
@@ -33,6 +39,11 @@ DEFAULT_CHUNK_HEARTBEAT_TIMEOUT = timedelta(seconds=30)
 """How soon a chunk whose worker died is retried, unless TEMPORAL_*ACTIVITY_HEARTBEAT_TIMEOUT
 says otherwise."""
 
+# Parts are deleted only once the activity writing them has really stopped (a chunk acknowledges
+# a cancellation at its next heartbeat); with the default (TRY_CANCEL) it could write on into a
+# directory that was just deleted.
+_WAIT_UNTIL_STOPPED = workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
+
 
 @workflow_defn(queue=REPORT.queue)
 @workflow.defn(name=REPORT.name)
@@ -44,7 +55,9 @@ class ReportGenerationWorkflow(BaseWorkflow[ReportConfig, ReportOutput]):
         super().__init__()
         self.chunks_done = 0
         self.chunks_total = 0
+        self.rows_written = 0
         self.file_name: str | None = None
+        self._assembling_started = False
 
     def current_state(self) -> ReportState:
         """The base state plus chunk counts and, when finished, the file name."""
@@ -59,26 +72,39 @@ class ReportGenerationWorkflow(BaseWorkflow[ReportConfig, ReportOutput]):
     async def run(self, config: ReportConfig) -> ReportOutput:
         """Write every chunk in order, then assemble the report file."""
         report_id = workflow.info().workflow_id
+        try:
+            output = await self._write(config, report_id)
+        except (ActivityError, asyncio.CancelledError):
+            # Cancelled through Temporal: while a chunk was written (it stopped at a heartbeat),
+            # while assembling, or between two activities. Anything else is a real failure, or
+            # the worker evicting the run from its cache, and must not start deleting files.
+            if not cancelled_through_temporal():
+                raise
+            output = None
+        if output is None:
+            return await self._cancelled(config, report_id)
+        self.file_name = output.file_name
+        self.step = None
+        self.progress = 100
+        self.status = "completed"
+        return output
+
+    def _stop_requested(self) -> bool:
+        return self.cancel_requested or cancelled_through_temporal()
+
+    async def _write(self, config: ReportConfig, report_id: str) -> ReportOutput | None:
+        """The chunks, then the file; None when a cancel stopped them at a safe point."""
         self.chunks_total = config.chunk_count
         heartbeat_timeout = (
             activity_defaults.for_queue(workflow.info().task_queue).heartbeat_timeout
             or DEFAULT_CHUNK_HEARTBEAT_TIMEOUT
         )
         for index in range(self.chunks_total):
-            if self.cancel_requested:
-                self.status = "cancelled"
-                self.step = "discarding parts"
-                await self.execute_activity(
-                    discard_report_parts, DiscardRequest(report_id=report_id)
-                )
-                raise ApplicationError(
-                    f"report cancelled after {self.chunks_done} of {self.chunks_total} chunks"
-                    + (f": {self.cancel_reason}" if self.cancel_reason else ""),
-                    type="ReportCancelled",
-                    non_retryable=True,
-                )
+            if self._stop_requested():
+                return None
             self.step = f"chunk {index + 1} of {self.chunks_total}"
             first_row = index * config.chunk_size
+            rows = min(config.chunk_size, config.rows - first_row)
             await self.execute_activity(
                 write_report_chunk,
                 ChunkRequest(
@@ -86,14 +112,19 @@ class ReportGenerationWorkflow(BaseWorkflow[ReportConfig, ReportOutput]):
                     report_type=config.report_type,
                     index=index,
                     first_row=first_row,
-                    rows=min(config.chunk_size, config.rows - first_row),
+                    rows=rows,
                 ),
                 heartbeat_timeout=heartbeat_timeout,
+                cancellation_type=_WAIT_UNTIL_STOPPED,
             )
             self.chunks_done = index + 1
+            self.rows_written += rows
             # The last share of progress belongs to assembling the file.
             self.progress = self.chunks_done * 100 // (self.chunks_total + 1)
+        if self._stop_requested():
+            return None
         self.step = "assembling"
+        self._assembling_started = True
         output: ReportOutput = await self.execute_activity(
             assemble_report,
             AssembleRequest(
@@ -102,9 +133,42 @@ class ReportGenerationWorkflow(BaseWorkflow[ReportConfig, ReportOutput]):
                 chunks=self.chunks_total,
                 rows=config.rows,
             ),
+            cancellation_type=_WAIT_UNTIL_STOPPED,
         )
-        self.file_name = output.file_name
-        self.step = None
-        self.progress = 100
-        self.status = "completed"
+        if cancelled_through_temporal():
+            # Assembling finished after Temporal's cancel arrived: the file is deleted too. (A
+            # cancel signal that arrives while assembling is too late.)
+            return None
         return output
+
+    async def _cancelled(self, config: ReportConfig, report_id: str) -> ReportOutput:
+        """Delete what was written; complete ``cancelled`` (signal) or end CANCELED (Temporal)."""
+        workflow.logger.info(
+            "report %s cancelled%s after %d of %d chunks: %s",
+            report_id,
+            " through Temporal" if cancelled_through_temporal() else "",
+            self.chunks_done,
+            self.chunks_total,
+            self.cancel_reason,
+        )
+        self.cancel_requested = True
+        self.step = "discarding parts"
+        discard = DiscardRequest(
+            report_id=report_id,
+            finished_format=config.format if self._assembling_started else None,
+        )
+        # Runs to its end even when a Temporal cancellation arrives meanwhile.
+        await despite_cancellation(self.execute_activity(discard_report_parts, discard))
+        self.status = "cancelled"
+        self.step = None
+        # Checked again: a Temporal cancellation may have arrived while a signal's undo ran.
+        if cancelled_through_temporal():
+            raise asyncio.CancelledError(f"report {report_id} cancelled")
+        return ReportOutput(
+            report_id=report_id,
+            status="cancelled",
+            file_name=None,
+            format=config.format,
+            rows=self.rows_written,
+            size_bytes=0,
+        )
