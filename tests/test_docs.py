@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from api.settings import ENV_PREFIX, ApiSettings
 from temporal_core.client.settings import RetrySettings, TemporalSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,11 +38,47 @@ def test_every_setting_is_in_the_configuration_table() -> None:
     assert not missing, f"README configuration table lacks {missing}"
 
 
+def test_every_api_setting_is_in_the_readme_and_the_api_guide() -> None:
+    api_guide = (ROOT / "docs" / "api.md").read_text()
+    configuration = README.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    for name in ApiSettings.model_fields:
+        variable = f"`{ENV_PREFIX}{name.upper()}`"
+        # A table row: the variable first, then its default and meaning.
+        row = re.compile(rf"^\| {re.escape(variable)}[^|]*\| `[^`]+`", re.MULTILINE)
+        assert row.search(configuration), f"README's configuration table lacks {variable}"
+        assert row.search(api_guide), f"docs/api.md's settings table lacks {variable}"
+
+
+def test_documented_api_defaults_are_the_real_ones() -> None:
+    defaults = ApiSettings.model_construct()
+    for name, field in ApiSettings.model_fields.items():
+        value = getattr(defaults, name, field.default)
+        shown = f"{value:g}" if isinstance(value, float) else str(value)
+        variable = re.escape(f"`{ENV_PREFIX}{name.upper()}`")
+        row = re.search(rf"^\| {variable}[^|]*\| `([^`]+)`", README, flags=re.MULTILINE)
+        assert row is not None, name
+        assert row.group(1) == shown, f"README says {name} defaults to {row.group(1)}, not {shown}"
+
+
 def test_the_layout_section_names_real_folders() -> None:
-    section = README.split("## What is where", 1)[1].split("##", 1)[0]
-    for folder in re.findall(r"^\s*([a-z][a-z_-]+)/", section, flags=re.MULTILINE):
-        parent = ROOT / "packages" / folder
-        assert (ROOT / folder).is_dir() or parent.is_dir(), folder
+    section = README.split("## What is where", 1)[1].split("\n## ", 1)[0]
+    tree = section.split("```")[1]
+    # Indentation is nesting: `authoring/` under `temporal-core/` is that package's subpackage.
+    parents: list[tuple[int, Path]] = []
+    named = 0
+    for line in tree.splitlines():
+        match = re.match(r"^(\s*)([a-z][a-z0-9_-]*(?:/[a-z0-9_-]+)*)/(\s|$)", line)
+        if match is None:
+            continue
+        indent, name = len(match.group(1)), match.group(2)
+        while parents and parents[-1][0] >= indent:
+            parents.pop()
+        base = parents[-1][1] if parents else ROOT
+        found = [path for path in (base / name, *base.glob(f"src/*/{name}")) if path.is_dir()]
+        assert found, f"{name}/ (under {base.relative_to(ROOT) if base != ROOT else '.'})"
+        parents.append((indent, found[0]))
+        named += 1
+    assert named >= 15
 
 
 @pytest.mark.e2e

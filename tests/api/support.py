@@ -17,8 +17,9 @@ from typing import Any
 
 import httpx
 import uvicorn
-from api.deps import ApiSettingsDep, TemporalClientDep, get_workflow_calls
+from api.deps import ApiSettingsDep, TemporalClientDep, get_schedule_calls, get_workflow_calls
 from api.main import create_app
+from api.schedule_calls import ScheduleCalls
 from api.settings import ApiSettings
 from api.workflow_calls import WorkflowCalls
 from fastapi import FastAPI
@@ -122,6 +123,12 @@ def route_to_task_queues(app: FastAPI, task_queues: Mapping[str, str]) -> None:
         return WorkflowCalls(client, settings, task_queues=task_queues)
 
     app.dependency_overrides[get_workflow_calls] = routed_calls
+
+    def routed_schedules(client: TemporalClientDep, settings: ApiSettingsDep) -> ScheduleCalls:
+        return ScheduleCalls(client, settings, task_queues=task_queues)
+
+    # Schedules start their runs on the server, so the queue goes into the schedule's action.
+    app.dependency_overrides[get_schedule_calls] = routed_schedules
 
 
 def order(**overrides: Any) -> dict[str, Any]:

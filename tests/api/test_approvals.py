@@ -49,9 +49,17 @@ async def test_approve_flow(http: httpx.AsyncClient) -> None:
 
     decision = {"decided_by": "lead@example.com", "comment": "Fine by me."}
     approved = await http.post(f"/approvals/{workflow_id}/approve", json=decision)
-    assert approved.status_code == 202, approved.text
-    assert approved.json()["signal"] == "approve"
-    assert approved.json()["details"] == decision
+    assert approved.status_code == 200, approved.text
+    assert approved.json() == {
+        "workflow_id": workflow_id,
+        "status": "decided",
+        "decision": {"outcome": "approved", **decision},
+        "status_url": f"/approvals/{workflow_id}/status",
+        "result_url": f"/approvals/{workflow_id}/result",
+    }
+    # The same decision again (a retry after a lost answer) answers the same.
+    repeated = await http.post(f"/approvals/{workflow_id}/approve", json=decision)
+    assert (repeated.status_code, repeated.json()) == (200, approved.json())
 
     result = await http.get(f"/approvals/{workflow_id}/result", params={"wait": 20})
     assert result.status_code == 200, result.text
@@ -63,8 +71,10 @@ async def test_approve_flow(http: httpx.AsyncClient) -> None:
     }
 
     late = await http.post(f"/approvals/{workflow_id}/reject", json=decision)
-    problem = assert_problem(late, 409, "workflow-finished")
+    problem = assert_problem(late, 409, "decision-already-made")
     assert problem["workflow_id"] == workflow_id
+    assert problem["decision"] == {"outcome": "approved", **decision}
+    assert "already approved by lead@example.com" in problem["detail"]
 
     final = await http.get(f"/approvals/{workflow_id}/status")
     assert final.json()["status"] == "completed"
@@ -77,7 +87,8 @@ async def test_reject_flow(http: httpx.AsyncClient) -> None:
         f"/approvals/{workflow_id}/reject",
         json={"decided_by": "cfo@example.com", "comment": "Over budget."},
     )
-    assert rejected.status_code == 202, rejected.text
+    assert rejected.status_code == 200, rejected.text
+    assert rejected.json()["decision"]["outcome"] == "rejected"
     result = await http.get(f"/approvals/{workflow_id}/result", params={"wait": 20})
     assert result.status_code == 200
     assert result.json()["result"]["status"] == "rejected"

@@ -69,18 +69,34 @@ async def test_retry_while_running_finds_the_same_workflow(http: httpx.AsyncClie
     assert status.json()["status"] == "scheduled"
 
 
-async def test_retry_after_completion_is_a_409_with_the_existing_id(
-    http: httpx.AsyncClient,
-) -> None:
+async def test_retry_after_completion_returns_the_finished_order(stack: ApiStack) -> None:
+    # A retry whose first attempt's answer was lost must learn the order exists, not be told
+    # to order again.
+    http = stack.http
     body = order()
     done = await http.post("/orders/sync", json=body, params={"wait": 20})
     assert done.status_code == 200, done.text
     assert done.json()["started"] is True
 
     again = await http.post("/orders", json=body)
-    problem = assert_problem(again, 409, "workflow-already-exists")
-    assert problem["workflow_id"] == f"order-{body['order_id']}"
-    assert problem["status_url"] == f"/orders/order-{body['order_id']}/status"
+    workflow_id = f"order-{body['order_id']}"
+    described = await stack.temporal.get_workflow_handle(workflow_id).describe()
+    assert again.status_code == 200, again.text
+    assert again.json() == {
+        "workflow_id": workflow_id,
+        "run_id": described.run_id,
+        "started": False,
+        "status": "already_finished",
+        "workflow_status": "completed",
+        "status_url": f"/orders/{workflow_id}/status",
+        "result_url": f"/orders/{workflow_id}/result",
+    }
+    assert again.headers["location"] == f"/orders/{workflow_id}/status"
+
+    sync_again = await http.post("/orders/sync", json=body, params={"wait": 5})
+    assert sync_again.status_code == 200, sync_again.text
+    assert sync_again.json()["started"] is False
+    assert sync_again.json()["result"] == done.json()["result"]
 
 
 async def test_sync_execute_returns_the_result(http: httpx.AsyncClient) -> None:

@@ -51,12 +51,10 @@ async def test_json_report_and_idempotency_key(stack: ApiStack) -> None:
     assert first.json()["report_id"] == f"report-{key}"
 
     second = await http.post("/reports/generate", json=body, headers={"Idempotency-Key": key})
-    # Either the first is still generating (found, 200) or it has finished (409); never a new one.
-    assert second.status_code in (200, 409), second.text
-    if second.status_code == 200:
-        assert second.json()["started"] is False
-    else:
-        assert second.json()["workflow_id"] == f"report-{key}"
+    # The key's report, still generating or finished already; never a new one.
+    assert second.status_code == 200, second.text
+    assert second.json()["started"] is False
+    assert second.json()["report_id"] == f"report-{key}"
 
     await poll(http, first.json()["status_url"], until=lambda r: r.json()["status"] == "completed")
     download = await http.get(first.json()["download_url"])
@@ -66,6 +64,13 @@ async def test_json_report_and_idempotency_key(stack: ApiStack) -> None:
 
     count = await stack.temporal.count_workflows(f"WorkflowId = 'report-{key}'")
     assert count.count == 1
+
+    finished = await http.post("/reports/generate", json=body, headers={"Idempotency-Key": key})
+    assert finished.status_code == 200, finished.text
+    assert (finished.json()["status"], finished.json()["workflow_status"]) == (
+        "finished",
+        "completed",
+    )
 
 
 async def test_report_not_ready_failed_and_missing(stack: ApiStack) -> None:

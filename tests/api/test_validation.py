@@ -76,7 +76,15 @@ async def test_oversized_chunked_body_is_413(http: httpx.AsyncClient) -> None:
     response = await http.post(
         "/orders", content=chunks(), headers={"content-type": "application/json"}
     )
-    assert_problem(response, 413, "request-body-too-large")
+    problem = assert_problem(response, 413, "request-body-too-large")
+    assert "1048576" in problem["detail"]
+
+
+async def test_oversized_body_on_a_route_without_one_is_413_too(http: httpx.AsyncClient) -> None:
+    # A declared length over the limit is refused before any route reads, even one that would not.
+    response = await http.request("GET", "/health/live", content=b"x" * 1_100_000)
+    problem = assert_problem(response, 413, "request-body-too-large")
+    assert problem["instance"] == "/health/live"
 
 
 async def test_idempotency_key_is_validated(http: httpx.AsyncClient) -> None:

@@ -1,6 +1,7 @@
 """Record the histories of every workflow's main paths, for the determinism gate.
 
-    uv run python -m tests.histories.record
+    uv run python -m tests.histories.record              # every scenario
+    uv run python -m tests.histories.record NAME...      # only these scenarios (new paths)
 
 runs each scenario below on a real dev server with the real workers and writes its history to
 ``tests/histories/<WorkflowName>/<scenario>.json``. ``tests/workers/test_history_replay.py``
@@ -24,13 +25,27 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from contracts.approvals import APPROVAL, APPROVE, REJECT, ApprovalInput, Decision
+from contracts.approvals import (
+    APPROVAL,
+    APPROVE,
+    DECIDE,
+    REJECT,
+    ApprovalInput,
+    Decision,
+    DecisionRequest,
+)
 from contracts.common import CANCEL
-from contracts.orders import ORDER, OrderInput, OrderItem
+from contracts.orders import ORDER, REQUEST_CANCELLATION, OrderInput, OrderItem
 from contracts.reports import REPORT, ReportConfig
 from temporal_core import CancelRequest, build_worker, registry
 from temporal_core.testing import start_dev_environment
-from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowFailureError,
+    WorkflowHandle,
+)
+from temporalio.common import WorkflowIDConflictPolicy
 
 HISTORIES = Path(__file__).resolve().parent
 
@@ -103,6 +118,30 @@ async def order_cancelled_through_temporal(
     return await _finish(handle)
 
 
+async def order_cancelled_by_update(
+    client: Client, queues: dict[str, str]
+) -> WorkflowHandle[Any, Any]:
+    # Started together with its request_cancellation update, so the update is surely delivered
+    # while the order runs (an order takes milliseconds).
+    order = _order()
+    workflow_id = f"order-{order.order_id}"
+    start = WithStartWorkflowOperation(
+        ORDER.name,
+        order,
+        id=workflow_id,
+        task_queue=queues["orders"],
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        result_type=ORDER.result_type,
+    )
+    await client.execute_update_with_start_workflow(
+        REQUEST_CANCELLATION.name,
+        CancelRequest(reason="recorded"),
+        start_workflow_operation=start,
+        result_type=REQUEST_CANCELLATION.result_type,
+    )
+    return await _finish(ORDER.get_handle(client, workflow_id))
+
+
 def _approval(**changes: Any) -> ApprovalInput:
     values: dict[str, Any] = {
         "request_id": _id("rec"),
@@ -138,6 +177,17 @@ async def approval_rejected(client: Client, queues: dict[str, str]) -> WorkflowH
     handle = await _start_approval(client, queues, _approval())
     await APPROVAL.signal(
         client, handle.id, REJECT, Decision(decided_by="lead@example.com", comment="no")
+    )
+    return await _finish(handle)
+
+
+async def approval_decided_by_update(
+    client: Client, queues: dict[str, str]
+) -> WorkflowHandle[Any, Any]:
+    handle = await _start_approval(client, queues, _approval())
+    # A refused second decision would leave no event, so one decision is the whole path.
+    await APPROVAL.execute_update(
+        client, handle.id, DECIDE, DecisionRequest(outcome="approved", decided_by="lead")
     )
     return await _finish(handle)
 
@@ -201,10 +251,12 @@ SCENARIOS: dict[str, dict[str, Scenario]] = {
         "failed_and_compensated": order_failed_and_compensated,
         "cancelled_by_signal": order_cancelled_by_signal,
         "cancelled_through_temporal": order_cancelled_through_temporal,
+        "cancelled_by_update": order_cancelled_by_update,
     },
     APPROVAL.name: {
         "approved": approval_approved,
         "rejected": approval_rejected,
+        "decided_by_update": approval_decided_by_update,
         "expired": approval_expired,
         "cancelled_by_signal": approval_cancelled_by_signal,
         "cancelled_through_temporal": approval_cancelled_through_temporal,
@@ -234,8 +286,15 @@ async def _workers(client: Client, data_dir: Path) -> AsyncIterator[dict[str, st
         yield queues
 
 
-async def record(target: Path = HISTORIES) -> list[Path]:
-    """Run every scenario and write its history; returns the files written."""
+async def record(target: Path = HISTORIES, only: frozenset[str] = frozenset()) -> list[Path]:
+    """Run every scenario (or those named in ``only``) and write its history; returns the files.
+
+    Recording every scenario replaces the folders; recording some leaves the other files as
+    they are, so a new path is added without re-recording the old ones.
+    """
+    unknown = only - {name for scenarios in SCENARIOS.values() for name in scenarios}
+    if unknown:
+        raise SystemExit(f"no such scenario: {', '.join(sorted(unknown))}")
     written: list[Path] = []
     env = await start_dev_environment()
     data_dir = Path(tempfile.mkdtemp(prefix="histories-"))
@@ -243,9 +302,12 @@ async def record(target: Path = HISTORIES) -> list[Path]:
         async with _workers(env.client, data_dir) as queues:
             for workflow_name, scenarios in SCENARIOS.items():
                 folder = target / workflow_name
-                shutil.rmtree(folder, ignore_errors=True)
-                folder.mkdir(parents=True)
+                if not only:
+                    shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir(parents=True, exist_ok=True)
                 for scenario, run in scenarios.items():
+                    if only and scenario not in only:
+                        continue
                     handle = await run(env.client, queues)
                     history = await handle.fetch_history()
                     path = folder / f"{scenario}.json"
@@ -259,7 +321,7 @@ async def record(target: Path = HISTORIES) -> list[Path]:
 
 
 if __name__ == "__main__":
-    asyncio.run(record())
+    asyncio.run(record(only=frozenset(sys.argv[1:])))
     sys.stdout.flush()
     # Skip interpreter finalization: the SDK's runtime threads can abort it (sdk-python #300).
     os._exit(0)

@@ -3,28 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from contracts.orders import OrderInput
+from contracts.orders import OrderInput, OrderItem
+from stand_ins.mail import LocalEmailSender
 from stand_ins.side_effect_log import SideEffectLog
-from temporal_core import CancelRequest, TemporalSettings, build_worker, registry
+from temporal_core import CancelRequest, TemporalSettings, build_worker
 from temporal_core.client.settings import RetrySettings
 from temporalio import activity
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
-from temporalio.exceptions import ApplicationError, CancelledError
+from temporalio.exceptions import CancelledError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
-from worker_orders.activities import charge_payment, reserve_inventory
-from worker_orders.models import (
-    ChargeRequest,
-    PaymentReceipt,
-    Reservation,
-    ReservationRequest,
-)
+from worker_orders.activities import OrderActivities
+from worker_orders.inventory import InvalidItemsError, Inventory, LocalInventory
+from worker_orders.models import PaymentReceipt, Reservation
+from worker_orders.payments import LocalPaymentGateway, PaymentGateway
 from worker_orders.workflows import OrderWorkflow
 
 from tests.workers.cancellation import CANCEL_REQUESTED, close_status, wait_for_event
@@ -48,35 +45,51 @@ def an_order(**changes: object) -> OrderInput:
     return OrderInput.model_validate(values)
 
 
-def replace_activity(real: Callable[..., Any], stand_in: Callable[..., Any]) -> list[Any]:
-    """The orders queue's activities with ``stand_in`` registered in place of ``real``."""
-    return [stand_in if fn is real else fn for fn in registry.contents("orders").activities]
+def local_activities(
+    log: SideEffectLog,
+    *,
+    payments: PaymentGateway | None = None,
+    inventory: Inventory | None = None,
+) -> OrderActivities:
+    """The orders activities on the local services, with ``payments``/``inventory`` swapped in."""
+    return OrderActivities(
+        payments=payments or LocalPaymentGateway(log),
+        inventory=inventory or LocalInventory(log),
+        mail=LocalEmailSender(log),
+        confirmations=log,
+    )
 
 
 class HeldReservation:
-    """A stand-in ``reserve_inventory`` that waits for ``release`` before it answers."""
+    """An inventory whose ``reserve`` waits for ``let_go`` before it answers."""
 
-    def __init__(self, *, takes_effect: bool) -> None:
-        self.reserving = asyncio.Event()
-        self.release = asyncio.Event()
+    def __init__(self, log: SideEffectLog, *, takes_effect: bool) -> None:
+        self.reserving = threading.Event()
+        self.let_go = threading.Event()
+        self._local = LocalInventory(log)
+        self._log = log
         self._takes_effect = takes_effect
+
+    def reserve(self, order_id: str, items: list[OrderItem]) -> Reservation:
+        self.reserving.set()
+        self.let_go.wait(timeout=60)
+        if not self._takes_effect:
+            raise InvalidItemsError("never reserved")
+        return self._local.reserve(order_id, items)
+
+    def release(self, order_id: str) -> bool:
+        return self._local.release(order_id)
+
+    async def wait_until_reserving(self) -> None:
+        assert await asyncio.to_thread(self.reserving.wait, 30), "the reservation never started"
 
     def worker(self, client: Client, task_queue: str) -> Worker:
         """An ``orders`` worker whose reservation step is held here."""
-
-        @activity.defn(name="reserve_inventory")
-        async def held_reserve(request: ReservationRequest) -> Reservation:
-            self.reserving.set()
-            await self.release.wait()
-            if not self._takes_effect:
-                raise ApplicationError("never reserved", non_retryable=True)
-            return await reserve_inventory(request)
-
         return build_worker(
             client,
             "orders",
             task_queue=task_queue,
-            activities=replace_activity(reserve_inventory, held_reserve),
+            activities=[local_activities(self._log, inventory=self)],
         )
 
 
@@ -119,14 +132,14 @@ async def test_cancel_after_payment_refunds_the_charge(
     client = time_skipping_env.client
     order = an_order()
     # Holds the order inside its second step so the cancel lands after the payment.
-    held = HeldReservation(takes_effect=True)
+    held = HeldReservation(side_effects, takes_effect=True)
     async with held.worker(client, task_queue):
         handle = await OrderWorkflow.start_workflow(
             client, input=order, id=f"order-{order.order_id}", task_queue=task_queue
         )
-        await asyncio.wait_for(held.reserving.wait(), timeout=30)
+        await held.wait_until_reserving()
         await handle.signal(OrderWorkflow.cancel, CancelRequest(reason="customer changed mind"))
-        held.release.set()
+        held.let_go.set()
         result = await handle.result()
         state = await handle.query(OrderWorkflow.state)
     await assert_replays(handle, OrderWorkflow)
@@ -157,16 +170,16 @@ async def test_temporal_cancellation_undoes_the_step_in_flight_once_it_has_finis
     client = time_skipping_env.client
     order = an_order()
     # Holds the order inside its second step; the reservation then takes effect after all.
-    held = HeldReservation(takes_effect=True)
+    held = HeldReservation(side_effects, takes_effect=True)
     async with held.worker(client, task_queue):
         handle = await OrderWorkflow.start_workflow(
             client, input=order, id=f"order-{order.order_id}", task_queue=task_queue
         )
-        await asyncio.wait_for(held.reserving.wait(), timeout=30)
+        await held.wait_until_reserving()
         await handle.cancel()  # as the Web UI's Cancel button or `temporal workflow cancel` do
         await wait_for_event(handle, CANCEL_REQUESTED)
         # The reservation cannot notice the cancel; it finishes, and only then is it undone.
-        held.release.set()
+        held.let_go.set()
         with pytest.raises(WorkflowFailureError) as failure:
             await handle.result()
         state = await handle.query(OrderWorkflow.state)
@@ -191,22 +204,27 @@ async def test_charge_failing_twice_after_charging_still_charges_once(
     client = time_skipping_env.client
     order = an_order()
     attempts: list[int] = []
+    local = LocalPaymentGateway(side_effects)
 
-    # The charge goes through but the answer is "lost" twice, as with a network timeout.
-    @activity.defn(name="charge_payment")
-    async def charge_with_lost_answers(request: ChargeRequest) -> PaymentReceipt:
-        attempts.append(activity.info().attempt)
-        receipt = await charge_payment(request)
-        if activity.info().attempt < 3:
-            raise ConnectionError("gateway answer lost")
-        return receipt
+    class LosingAnswers:
+        """The charge goes through but the answer is "lost" twice, as with a network timeout."""
+
+        def charge(self, order_id: str, customer_email: str, amount: float) -> PaymentReceipt:
+            attempts.append(activity.info().attempt)
+            receipt = local.charge(order_id, customer_email, amount)
+            if activity.info().attempt < 3:
+                raise ConnectionError("gateway answer lost")
+            return receipt
+
+        def refund(self, order_id: str) -> PaymentReceipt | None:
+            return local.refund(order_id)
 
     worker = build_worker(
         client,
         "orders",
         settings=FAST_RETRY,
         task_queue=task_queue,
-        activities=replace_activity(charge_payment, charge_with_lost_answers),
+        activities=[local_activities(side_effects, payments=LosingAnswers())],
     )
     async with worker:
         result = await OrderWorkflow.execute_workflow(

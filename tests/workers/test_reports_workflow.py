@@ -18,9 +18,10 @@ from temporal_core import CancelRequest, TemporalSettings, build_worker
 from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import CancelledError
 from temporalio.testing import WorkflowEnvironment
-from worker_reports import storage
-from worker_reports.activities import CHUNK_WRITTEN_KIND, ROW_DELAY_ENV
+from worker_reports.activities import CHUNK_WRITTEN_KIND
 from worker_reports.report_rows import report_row
+from worker_reports.storage import InvalidReportIdError, ReportStorage, keep_first_lines
+from worker_reports.wiring import ROW_DELAY_ENV
 from worker_reports.workflows import ReportGenerationWorkflow
 
 from tests.workers.cancellation import CANCEL_REQUESTED, close_status, wait_for_event
@@ -77,20 +78,20 @@ async def test_json_report(
 
 
 def test_a_resumed_chunk_keeps_only_the_heartbeated_rows(reports_dir: Path) -> None:
-    part = storage.chunk_path("r-1", 0, partial=True)
+    part = ReportStorage(reports_dir).chunk_path("r-1", 0, partial=True)
     part.parent.mkdir(parents=True)
     # Three whole rows, then half a row cut off by a crash.
     part.write_bytes(b'{"row":0}\n{"row":1}\n{"row":2}\n{"row":')
 
-    assert storage.keep_first_lines(part, 2) == 2
+    assert keep_first_lines(part, 2) == 2
     assert part.read_bytes() == b'{"row":0}\n{"row":1}\n'
-    assert storage.keep_first_lines(part, 10) == 2
+    assert keep_first_lines(part, 10) == 2
 
 
 def test_report_ids_that_are_not_file_names_are_refused(reports_dir: Path) -> None:
     for bad in ("../escape", ".hidden", "a/b", ""):
-        with pytest.raises(storage.InvalidReportIdError):
-            storage.report_path(bad, "csv")
+        with pytest.raises(InvalidReportIdError):
+            ReportStorage(reports_dir).report_path(bad, "csv")
 
 
 def test_rows_are_the_same_on_every_worker() -> None:
@@ -108,17 +109,17 @@ def test_discarding_a_report_keeps_a_finished_file_unless_its_format_is_named(
     reports_dir: Path,
 ) -> None:
     for index in range(2):
-        part = storage.chunk_path("r-1", index)
+        part = ReportStorage(reports_dir).chunk_path("r-1", index)
         part.parent.mkdir(parents=True, exist_ok=True)
         part.write_text('{"row":0}\n')
-    finished = storage.report_path("r-1", "csv")
+    finished = ReportStorage(reports_dir).report_path("r-1", "csv")
     finished.write_text("row\n0\n")
 
-    assert storage.discard_parts("r-1") == 2
+    assert ReportStorage(reports_dir).discard_parts("r-1") == 2
     assert finished.exists()  # may be an earlier run's report under the same id
-    assert storage.discard_parts("r-1", "csv") == 1
+    assert ReportStorage(reports_dir).discard_parts("r-1", "csv") == 1
     assert not finished.exists()
-    assert storage.discard_parts("r-1", "csv") == 0
+    assert ReportStorage(reports_dir).discard_parts("r-1", "csv") == 0
 
 
 async def chunks_done(handle: WorkflowHandle[Any, Any], at_least: int) -> dict[str, Any]:

@@ -15,17 +15,20 @@ from fastapi import Depends, Request
 from temporal_core import TemporalClientService
 from temporalio.client import Client
 
+from api.schedule_calls import ScheduleCalls
 from api.settings import ApiSettings
 from api.workflow_calls import WorkflowCalls
 
 __all__ = [
     "ApiSettingsDep",
     "AppDependencies",
+    "ScheduleCallsDep",
     "TemporalClientDep",
     "TemporalServiceDep",
     "WorkflowCallsDep",
     "get_api_settings",
     "get_app_dependencies",
+    "get_schedule_calls",
     "get_temporal_client",
     "get_temporal_service",
     "get_workflow_calls",
@@ -83,3 +86,12 @@ def get_workflow_calls(client: TemporalClientDep, settings: ApiSettingsDep) -> W
 
 WorkflowCallsDep = Annotated[WorkflowCalls, Depends(get_workflow_calls)]
 """``calls: WorkflowCallsDep`` in a handler signature."""
+
+
+def get_schedule_calls(client: TemporalClientDep, settings: ApiSettingsDep) -> ScheduleCalls:
+    """The Temporal Schedule calls of one request; tests override it like ``WorkflowCalls``."""
+    return ScheduleCalls(client, settings)
+
+
+ScheduleCallsDep = Annotated[ScheduleCalls, Depends(get_schedule_calls)]
+"""``schedules: ScheduleCallsDep`` in a handler signature."""

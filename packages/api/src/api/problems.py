@@ -15,8 +15,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from temporal_core import TemporalDisabledError, TemporalUnavailableError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -25,13 +26,17 @@ __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "ApiProblem",
     "FieldError",
+    "OutcomeUnknown",
     "Problem",
     "TemporalUnreachable",
+    "UpdateRefused",
     "WorkflowAlreadyExists",
     "WorkflowCancelled",
     "WorkflowFinished",
     "WorkflowNotFound",
+    "WorkflowNotStarted",
     "WorkflowUnsuccessful",
+    "body_too_large_detail",
     "install_problem_handlers",
     "problem_responses",
 ]
@@ -51,7 +56,13 @@ class FieldError(BaseModel):
 
 
 class Problem(BaseModel):
-    """Every 4xx/5xx body (``application/problem+json``, RFC 9457) has this shape."""
+    """Every 4xx/5xx body (``application/problem+json``, RFC 9457) has this shape.
+
+    A problem may carry extension members of its own (RFC 9457, section 3.2), such as the
+    ``decision`` that stands in an approval's 409.
+    """
+
+    model_config = ConfigDict(extra="allow")
 
     type: str = Field(description="URI reference naming the kind of problem.")
     title: str = Field(description="Short summary of the kind of problem.")
@@ -65,6 +76,9 @@ class Problem(BaseModel):
         default=None, description="That workflow's status, when known."
     )
     status_url: str | None = Field(default=None, description="Where to look the workflow up.")
+    schedule_id: str | None = Field(
+        default=None, description="The schedule the problem is about (404, 409)."
+    )
     errors: list[FieldError] | None = Field(
         default=None, description="Each invalid field (422 only)."
     )
@@ -84,15 +98,22 @@ class ApiProblem(Exception):
         workflow_id: str | None = None,
         workflow_status: str | None = None,
         status_url: str | None = None,
+        schedule_id: str | None = None,
         headers: Mapping[str, str] | None = None,
+        extensions: Mapping[str, Any] | None = None,
     ) -> None:
-        """Keep the fields the problem body and headers will carry."""
+        """Keep the fields the problem body and headers will carry.
+
+        ``extensions`` are extra members of the body (JSON values), e.g. ``{"decision": ...}``.
+        """
         super().__init__(detail)
         self.detail = detail
         self.workflow_id = workflow_id
         self.workflow_status = workflow_status
         self.status_url = status_url
+        self.schedule_id = schedule_id
         self.headers = dict(headers or {})
+        self.extensions = dict(extensions or {})
 
 
 class WorkflowNotFound(ApiProblem):
@@ -104,7 +125,11 @@ class WorkflowNotFound(ApiProblem):
 
 
 class WorkflowAlreadyExists(ApiProblem):
-    """The business key was already used by a workflow that has finished (409)."""
+    """A start with the SDK's default policies found the workflow id in use (409).
+
+    The API's own start routes never answer this: a retry of a start gets the workflow its key
+    started (200), running or finished. It remains for routes that start workflows directly.
+    """
 
     status = 409
     kind = "workflow-already-exists"
@@ -117,6 +142,22 @@ class WorkflowFinished(ApiProblem):
     status = 409
     kind = "workflow-finished"
     title = "Workflow already finished"
+
+
+class UpdateRefused(ApiProblem):
+    """The workflow refused an update for a reason no route names more precisely (409)."""
+
+    status = 409
+    kind = "update-refused"
+    title = "Update refused"
+
+
+class WorkflowNotStarted(ApiProblem):
+    """The workflow's start is delayed, so no code runs yet that could answer an update (409)."""
+
+    status = 409
+    kind = "workflow-not-started"
+    title = "Workflow not started yet"
 
 
 class WorkflowUnsuccessful(ApiProblem):
@@ -145,6 +186,14 @@ class TemporalUnreachable(ApiProblem):
     status = 503
     kind = "temporal-unavailable"
     title = "Temporal unavailable"
+
+
+class OutcomeUnknown(TemporalUnreachable):
+    """Temporal did not answer a call that may still have taken effect (503).
+
+    A start or an update whose answer was lost may have been stored. The body's ``status_url``
+    says where to look, and ``detail`` says how to retry without doing it twice.
+    """
 
 
 _STATUS_TITLES = {
@@ -217,6 +266,13 @@ def _field_errors(errors: Iterable[Any]) -> list[FieldError]:
     return found
 
 
+def body_too_large_detail(max_body_size: int | None) -> str:
+    """The 413 problem's ``detail``: the limit, so a client knows how far to shrink the body."""
+    if max_body_size is None:
+        return "the request body is larger than this route accepts"
+    return f"the request body is larger than {max_body_size} bytes"
+
+
 def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
     """Render every error the app can raise as a :class:`Problem` with the right status."""
     retry_after = {"Retry-After": str(retry_after_seconds)}
@@ -236,6 +292,8 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
             workflow_id=error.workflow_id,
             workflow_status=error.workflow_status,
             status_url=error.status_url,
+            schedule_id=error.schedule_id,
+            **error.extensions,
         )
 
     async def validation(request: Request, error: Exception) -> JSONResponse:
@@ -255,12 +313,17 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
         assert isinstance(error, StarletteHTTPException)
         status = error.status_code
         title = _STATUS_TITLES.get(status, "HTTP error")
+        detail = str(error.detail)
+        if status == 413:
+            # FastAPI's max_body_size raises a bare "Content Too Large"; name the limit in force
+            # for this request, which the body limiter keeps in the scope while it runs.
+            detail = body_too_large_detail(request.scope.get(MAX_BODY_SIZE_SCOPE_KEY))
         return _problem_response(
             request,
             status=status,
             kind=title.lower().replace(" ", "-"),
             title=title,
-            detail=str(error.detail),
+            detail=detail,
             headers=error.headers,
         )
 
@@ -327,11 +390,13 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
 
 _DESCRIPTIONS = {
     400: "The body is not readable (for example, not UTF-8).",
-    404: "No workflow of this kind has that id.",
+    404: "No workflow (or schedule) of this kind has that id.",
     409: "Conflict with the workflow's current state (see `type`).",
     413: "The request body is larger than the configured limit.",
     422: "The request is invalid; `errors` names each field.",
-    503: "Temporal is disabled or unreachable; retry after `Retry-After` seconds.",
+    503: "Temporal is disabled, unreachable or did not answer in time; retry after "
+    "`Retry-After` seconds. For a start or an update the call may have taken effect: check "
+    "`status_url`, then retry with the same key (see the API guide's retry contract).",
 }
 
 

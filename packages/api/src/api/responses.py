@@ -12,11 +12,18 @@ from typing import Any
 from fastapi import Response
 from fastapi.exceptions import RequestValidationError
 
-from api.models.common import WorkflowRunning, WorkflowStarted, WorkflowStatusName
+from api.models.common import StartStatus, WorkflowRunning, WorkflowStarted, WorkflowStatusName
 from api.settings import ApiSettings
 from api.workflow_calls import Started
 
-__all__ = ["answer_started", "answer_still_running", "invalid", "mark_started", "resolve_wait"]
+__all__ = [
+    "answer_started",
+    "answer_still_running",
+    "invalid",
+    "mark_started",
+    "resolve_wait",
+    "start_status",
+]
 
 
 def answer_started(
@@ -27,21 +34,32 @@ def answer_started(
     result_url: str,
     scheduled: bool = False,
 ) -> WorkflowStarted:
-    """202 with ``Location`` when this request started the workflow, 200 when it was running."""
+    """202 with ``Location`` when this request started the workflow, 200 when it existed.
+
+    The key's workflow may have run to its end already (a retry after a lost answer): then the
+    answer says so, with how it ended, rather than asking for a new key.
+    """
     mark_started(response, started=outcome.started, location=status_url)
-    started = "scheduled" if scheduled else "started"
     return WorkflowStarted(
         workflow_id=outcome.workflow_id,
         run_id=outcome.run_id,
         started=outcome.started,
-        status=started if outcome.started else "already_running",
+        status=start_status(outcome, scheduled=scheduled),
+        workflow_status=outcome.ended,
         status_url=status_url,
         result_url=result_url,
     )
 
 
+def start_status(outcome: Started, *, scheduled: bool = False) -> StartStatus:
+    """What a start request did, for the ``status`` of its answer."""
+    if outcome.started:
+        return "scheduled" if scheduled else "started"
+    return "already_running" if outcome.ended is None else "already_finished"
+
+
 def mark_started(response: Response, *, started: bool, location: str) -> None:
-    """202 when a start request started something, 200 when it found it running; ``Location``."""
+    """202 when a start request started something, 200 when it found it; ``Location``."""
     response.status_code = 202 if started else 200
     response.headers["Location"] = location
 

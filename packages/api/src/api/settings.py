@@ -52,7 +52,11 @@ class ApiSettings(BaseSettings):
         default=30.0, ge=0, le=300, description="Upper bound of ?wait on result endpoints."
     )
     temporal_call_timeout_seconds: float = Field(
-        default=10.0, gt=0, le=120, description="Deadline of one call to Temporal (start, query)."
+        default=5.0,
+        gt=0,
+        le=120,
+        description="Deadline of each call to Temporal (start, describe, query, signal, update); "
+        "a slow, down or frozen server answers 503 after it. `?wait` long polls wait longer.",
     )
     retry_after_seconds: int = Field(
         default=5, ge=1, le=3600, description="Retry-After sent with 503 answers."

@@ -2,15 +2,21 @@
 
 * ``start_once`` starts a workflow at most once per id: ``USE_EXISTING`` makes the server return
   the running workflow instead of failing (atomically: no read-then-write race between two
-  retries), and ``REJECT_DUPLICATE`` refuses to start a second run after the first has finished,
-  which becomes a 409 carrying the existing id.
+  retries), and ``REJECT_DUPLICATE`` refuses to start a second run after the first has finished;
+  that retry is answered with the finished workflow, since it is the one the key started. A start
+  Temporal did not confirm (deadline passed, connection lost) may have happened: it becomes a 503
+  that says to check ``status_url`` and retry with the same key, never "start another".
 * ``describe`` turns an unknown id, or an id of another workflow type, into a 404.
 * ``look_up`` names a run that completed with a ``cancelled`` result "cancelled", like a run
   Temporal itself cancelled: over HTTP there is one cancellation.
 * ``wait_for_result`` waits at most ``wait`` seconds and reports "still running" instead of
   hanging; a workflow that ended without a result becomes a 409 that says how it ended
   (``workflow-cancelled`` for a Temporal cancellation).
-* Every call carries a deadline, so a Temporal outage becomes a 503 rather than a stuck request.
+* ``update`` runs a workflow update (describe first: 404, 409 once ended); a validator's refusal
+  comes back as ``Refused`` for the route to name, and an update without an answer in time
+  becomes a 503 that says it may still apply.
+* Every call carries a deadline (``API_TEMPORAL_CALL_TIMEOUT_SECONDS``), so a Temporal outage or
+  a hung server becomes a 503 rather than a stuck request; only ``?wait`` long polls wait longer.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
-from temporal_core import SignalContract, WorkflowContract, was_started
+from temporal_core import SignalContract, UpdateContract, WorkflowContract, was_started
 from temporalio.client import (
     Client,
     WorkflowExecutionDescription,
@@ -31,17 +37,20 @@ from temporalio.client import (
     WorkflowFailureError,
     WorkflowQueryFailedError,
     WorkflowQueryRejectedError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.models.common import SignalSent, WorkflowStatusName
 from api.problems import (
-    WorkflowAlreadyExists,
+    OutcomeUnknown,
     WorkflowCancelled,
     WorkflowFinished,
     WorkflowNotFound,
+    WorkflowNotStarted,
     WorkflowUnsuccessful,
     is_unavailable,
 )
@@ -51,6 +60,7 @@ __all__ = [
     "ACTIVE_STATUSES",
     "Finished",
     "Pending",
+    "Refused",
     "Snapshot",
     "Started",
     "WorkflowCalls",
@@ -64,6 +74,7 @@ InputT = TypeVar("InputT", bound=BaseModel)
 ResultT = TypeVar("ResultT", bound=BaseModel)
 StateT = TypeVar("StateT", bound=BaseModel)
 ArgT = TypeVar("ArgT", bound=BaseModel)
+AnswerT = TypeVar("AnswerT")
 
 _QUERY_DEADLINE = timedelta(seconds=3)
 # How the client reports a call that ran past its deadline.
@@ -112,6 +123,19 @@ class Started:
     workflow_id: str
     run_id: str | None
     started: bool
+    ended: WorkflowStatusName | None = None
+    """How the workflow ended, when the key's workflow had already run to its end."""
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The workflow refused an update (its validator, or its handler raised)."""
+
+    kind: str | None
+    """The ``ApplicationError`` type the workflow chose, e.g. ``DecisionAlreadyMade``."""
+    message: str
+    details: tuple[Any, ...] = ()
+    """The error's details, as plain JSON values."""
 
 
 @dataclass(frozen=True)
@@ -141,7 +165,7 @@ class Snapshot(Generic[ResultT, StateT]):
 
 
 class WorkflowCalls:
-    """Start, describe, query, signal and await workflows through their contracts.
+    """Start, describe, query, signal, update and await workflows through their contracts.
 
     Works on ``temporal_core.WorkflowContract`` objects (workflow name, queue and models), never
     on workflow classes, so the API imports no worker code.
@@ -174,13 +198,17 @@ class WorkflowCalls:
         *,
         workflow_id: str,
         status_url: str,
+        retry_key: str | None,
         memo: Mapping[str, Any] | None = None,
         **options: Any,
     ) -> Started:
-        """Start ``contract``'s workflow as ``workflow_id`` unless it runs already; 409 if it ended.
+        """Start ``contract``'s workflow as ``workflow_id`` unless the id was used already.
 
-        Other keywords (timeouts, retry policy, ``start_delay``, ``search_attributes``) go to
-        ``WorkflowContract.start``.
+        A running workflow is returned as found; one that already ran to its end comes back with
+        ``ended`` set. ``retry_key`` names what makes a retry find this workflow (``order_id``,
+        ``Idempotency-Key``), or is None when nothing does; a 503 for a start whose outcome is
+        unknown tells the client to retry with it. Other keywords (timeouts, retry policy,
+        ``start_delay``, ``search_attributes``) go to ``WorkflowContract.start``.
         """
         try:
             handle = await contract.start(
@@ -195,13 +223,42 @@ class WorkflowCalls:
                 **options,
             )
         except WorkflowAlreadyStartedError:
-            raise WorkflowAlreadyExists(
-                f"workflow {workflow_id} already ran to its end; the same business key never "
-                "starts a second workflow, so use a new key to start another",
-                workflow_id=workflow_id,
-                status_url=status_url,
-            ) from None
+            # The key's workflow ran to its end; a retry of the request that started it must
+            # learn that, not be told to start another (which would, e.g., charge twice).
+            description = await self.describe(contract, workflow_id)
+            ended = status_name(description)
+            if ended == "completed":
+                result = await contract.result(self.client, workflow_id, rpc_timeout=self._deadline)
+                ended = completed_status(result)
+            return Started(workflow_id, description.run_id, started=False, ended=ended)
+        except RPCError as error:
+            if is_unavailable(error):
+                raise self._start_unknown(workflow_id, status_url, retry_key) from error
+            raise
+        except TimeoutError as error:
+            raise self._start_unknown(workflow_id, status_url, retry_key) from error
         return Started(handle.id, handle.result_run_id, was_started(handle))
+
+    def _start_unknown(
+        self, workflow_id: str, status_url: str, retry_key: str | None
+    ) -> OutcomeUnknown:
+        # The request may have reached the server and been stored before the answer was lost.
+        if retry_key is None:
+            retry = (
+                "this request had no Idempotency-Key, so a retry would start another one: check "
+                "status_url first, and send an Idempotency-Key to make retries safe"
+            )
+        else:
+            retry = (
+                f"check status_url (404: it did not start), and retry with the same {retry_key}: "
+                "a retry returns the workflow this key started and never starts a second one"
+            )
+        return OutcomeUnknown(
+            f"Temporal did not confirm the start of {workflow_id} within "
+            f"{self._deadline.total_seconds():g} s, so it may or may not have started; {retry}",
+            workflow_id=workflow_id,
+            status_url=status_url,
+        )
 
     async def describe(
         self, contract: WorkflowContract[Any, Any, Any], workflow_id: str
@@ -287,6 +344,63 @@ class WorkflowCalls:
             details=argument.model_dump(),
         )
 
+    async def update(
+        self,
+        contract: WorkflowContract[Any, Any, Any],
+        workflow_id: str,
+        update: UpdateContract[ArgT, AnswerT],
+        argument: ArgT,
+        *,
+        status_url: str,
+    ) -> AnswerT | Refused:
+        """Run ``update(argument)`` and return the workflow's answer, or how it refused.
+
+        404 for an unknown id; 409 ``workflow-finished`` once the workflow has ended and
+        ``workflow-not-started`` while its start is delayed (no code runs yet to answer). An
+        update without an answer within the deadline is a 503 that says it may still apply.
+        """
+        status = status_name(await self.describe(contract, workflow_id))
+        if status == "scheduled":
+            raise WorkflowNotStarted(
+                f"workflow {workflow_id} has not begun (its start is delayed), so it cannot "
+                "answer yet",
+                workflow_id=workflow_id,
+                workflow_status=status,
+                status_url=status_url,
+            )
+        if status not in ACTIVE_STATUSES:
+            raise await self._finished(contract, workflow_id, status, status_url)
+        try:
+            return await contract.execute_update(
+                self.client, workflow_id, update, argument, rpc_timeout=self._deadline
+            )
+        except WorkflowUpdateFailedError as error:
+            cause = error.cause
+            if isinstance(cause, ApplicationError):
+                return Refused(cause.type, cause.message, tuple(cause.details))
+            return Refused(None, str(cause or error))
+        except RPCError as error:
+            if error.status == RPCStatusCode.NOT_FOUND:
+                # It ended between the describe and the update.
+                raise await self._finished(contract, workflow_id, "completed", status_url) from None
+            if is_unavailable(error):
+                raise self._update_unknown(workflow_id, update, status_url) from error
+            raise
+        except WorkflowUpdateRPCTimeoutOrCancelledError as error:
+            raise self._update_unknown(workflow_id, update, status_url) from error
+
+    def _update_unknown(
+        self, workflow_id: str, update: UpdateContract[Any, Any], status_url: str
+    ) -> OutcomeUnknown:
+        # The server may hold the update and deliver it when a worker picks the workflow up.
+        return OutcomeUnknown(
+            f"no answer to {update.name} from workflow {workflow_id} within "
+            f"{self._deadline.total_seconds():g} s (Temporal or its worker is slow or down); it "
+            "may still take effect: check status_url, then retry the same request",
+            workflow_id=workflow_id,
+            status_url=status_url,
+        )
+
     async def wait_for_result(
         self,
         contract: WorkflowContract[Any, ResultT, Any],
@@ -348,7 +462,8 @@ class WorkflowCalls:
             # Name it as the status endpoint does: a run a cancel signal stopped is cancelled.
             status = (await self.look_up(contract, workflow_id)).status
         return WorkflowFinished(
-            f"workflow {workflow_id} has already finished ({status}); it takes no more signals",
+            f"workflow {workflow_id} has already finished ({status}); it takes no more signals "
+            "or updates",
             workflow_id=workflow_id,
             workflow_status=status,
             status_url=status_url,

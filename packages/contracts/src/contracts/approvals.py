@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, Field
-from temporal_core import SignalContract, WorkflowContract, WorkflowState
+from temporal_core import SignalContract, UpdateContract, WorkflowContract, WorkflowState
 
 from contracts.common import CANCEL
 
@@ -13,13 +13,19 @@ __all__ = [
     "APPROVAL",
     "APPROVALS_QUEUE",
     "APPROVE",
+    "DECIDE",
+    "DECISION_ALREADY_MADE",
     "DEFAULT_TIMEOUT_SECONDS",
     "REJECT",
+    "REQUEST_WITHDRAWN",
     "ApprovalInput",
     "ApprovalOutcome",
     "ApprovalOutput",
     "ApprovalState",
     "Decision",
+    "DecisionMade",
+    "DecisionOutcome",
+    "DecisionRequest",
 ]
 
 APPROVALS_QUEUE = "approvals"
@@ -47,6 +53,34 @@ class Decision(BaseModel):
     comment: str = ""
 
 
+DecisionOutcome = Literal["approved", "rejected"]
+"""What a decision can be."""
+
+
+class DecisionRequest(BaseModel):
+    """Argument of the ``decide`` update: approve or reject, who decided, and why."""
+
+    outcome: DecisionOutcome
+    decided_by: str
+    comment: str = ""
+
+
+class DecisionMade(BaseModel):
+    """A decision that stands: the ``decide`` update's answer, and the details of its refusal."""
+
+    outcome: DecisionOutcome
+    decided_by: str
+    comment: str = ""
+
+
+DECISION_ALREADY_MADE = "DecisionAlreadyMade"
+"""``ApplicationError.type`` of a ``decide`` the workflow refused because a decision stands; its
+first detail is that ``DecisionMade``."""
+
+REQUEST_WITHDRAWN = "RequestWithdrawn"
+"""``ApplicationError.type`` of a ``decide`` refused because a ``cancel`` withdrew the request."""
+
+
 class ApprovalOutput(BaseModel):
     """How the request ended; ``expired`` when nobody decided before the timeout."""
 
@@ -67,6 +101,8 @@ class ApprovalState(WorkflowState):
 
 APPROVE = SignalContract(name="approve", arg_type=Decision)
 REJECT = SignalContract(name="reject", arg_type=Decision)
+DECIDE = UpdateContract(name="decide", arg_type=DecisionRequest, result_type=DecisionMade)
+"""Decide atomically: the first ``decide`` wins and every later one is refused, synchronously."""
 
 APPROVAL = WorkflowContract(
     name="ApprovalWorkflow",
@@ -75,5 +111,6 @@ APPROVAL = WorkflowContract(
     result_type=ApprovalOutput,
     state_type=ApprovalState,
     signals=(APPROVE, REJECT, CANCEL),
+    updates=(DECIDE,),
 )
 """Ask for, decide on, withdraw and await an approval (``worker_approvals`` runs it)."""

@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, Field
-from temporal_core import WorkflowContract, WorkflowState
+from temporal_core import UpdateContract, WorkflowContract, WorkflowState
 
-from contracts.common import CANCEL
+from contracts.common import CANCEL, CancelRequest
 
 __all__ = [
     "ORDER",
     "ORDERS_QUEUE",
+    "ORDER_NOT_CANCELLABLE",
+    "REQUEST_CANCELLATION",
+    "CancellationAccepted",
     "OrderInput",
     "OrderItem",
     "OrderOutcome",
@@ -61,6 +64,34 @@ class OrderState(WorkflowState):
     refunded: bool = False
 
 
+class CancellationAccepted(BaseModel):
+    """Answer of the ``request_cancellation`` update: the order will stop, and what it undoes.
+
+    A refusal (the order is being confirmed, or has ended) is an ``ApplicationError`` of type
+    ``ORDER_NOT_CANCELLABLE`` instead, answered before anything is recorded.
+    """
+
+    step_in_progress: str | None = Field(
+        description="The step that finishes before the order stops (a charge in flight cannot "
+        "be taken back halfway); None when no step is running."
+    )
+    will_undo: list[str] = Field(
+        description="What the order undoes, in order, e.g. `release_inventory`, `refund_payment`."
+    )
+    reason: str | None = None
+    already_requested: bool = Field(
+        default=False, description="True when an earlier cancel had already been accepted."
+    )
+
+
+ORDER_NOT_CANCELLABLE = "OrderNotCancellable"
+"""``ApplicationError.type`` of a ``request_cancellation`` the order refused."""
+
+REQUEST_CANCELLATION = UpdateContract(
+    name="request_cancellation", arg_type=CancelRequest, result_type=CancellationAccepted
+)
+"""Cancel with an answer at once: accepted (and what will be undone) or refused."""
+
 ORDER = WorkflowContract(
     name="OrderWorkflow",
     queue=ORDERS_QUEUE,
@@ -68,5 +99,6 @@ ORDER = WorkflowContract(
     result_type=OrderOutput,
     state_type=OrderState,
     signals=(CANCEL,),
+    updates=(REQUEST_CANCELLATION,),
 )
 """Start, query, cancel and await an order by name (``worker_orders.OrderWorkflow`` runs it)."""

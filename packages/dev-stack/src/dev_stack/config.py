@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
+from temporal_core.authoring.registry import installed_worker_distributions
 from temporal_core.testing.dev_server import BinaryNotFoundError, bundled_binary
 
 __all__ = [
@@ -29,8 +30,11 @@ __all__ = [
 
 LOOPBACK = "127.0.0.1"
 
-WORKERS: tuple[str, ...] = ("worker-orders", "worker-approvals", "worker-reports")
-"""The worker packages, each run as its own process (``uv run --package <name> serve``)."""
+WORKERS: tuple[str, ...] = installed_worker_distributions()
+"""The installed worker packages, each run as its own process (``uv run --package <name> serve``).
+
+Found through their ``temporal_core.workers`` entry points, so a new worker service joins the
+local stack without an edit here."""
 
 _FIX_INSTALL = "run `uv sync` at the repository root"
 
@@ -123,6 +127,8 @@ def _port_free(host: str, port: int) -> bool:
 
 def check_installed(packages: tuple[str, ...]) -> None:
     """Raise :class:`StackError` when one of the workspace ``packages`` is not installed."""
+    if not WORKERS:
+        raise StackError(f"no worker packages are installed in this environment: {_FIX_INSTALL}")
     for name in packages:
         try:
             distribution(name)

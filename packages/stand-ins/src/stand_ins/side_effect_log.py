@@ -36,7 +36,6 @@ __all__ = [
     "SIDE_EFFECTS_DB_ENV",
     "SideEffect",
     "SideEffectLog",
-    "default_side_effect_log",
 ]
 
 SIDE_EFFECTS_DB_ENV = "SIDE_EFFECTS_DB"
@@ -73,6 +72,15 @@ class SideEffectLog:
     def __init__(self, path: Path | str) -> None:
         """Remember ``path``; the file and its folder are created on first write or read."""
         self.path = Path(path)
+
+    @classmethod
+    def from_environment(cls) -> SideEffectLog:
+        """The log at ``SIDE_EFFECTS_DB`` (default ``.data/side_effects.sqlite3``).
+
+        For the code that wires a worker's collaborators, once at start-up; activities are
+        given their log and never read the environment.
+        """
+        return cls(os.environ.get(SIDE_EFFECTS_DB_ENV) or DEFAULT_SIDE_EFFECTS_DB)
 
     @contextmanager
     def _connect(self) -> Generator[sqlite3.Connection]:
@@ -203,8 +211,3 @@ def _effect(row: tuple[Any, ...]) -> SideEffect:
         payload=json.loads(payload),
         recorded_at=str(recorded_at),
     )
-
-
-def default_side_effect_log() -> SideEffectLog:
-    """The log at ``SIDE_EFFECTS_DB`` (read on every call, so tests can point it elsewhere)."""
-    return SideEffectLog(os.environ.get(SIDE_EFFECTS_DB_ENV) or DEFAULT_SIDE_EFFECTS_DB)

@@ -1,6 +1,9 @@
-"""``ApprovalWorkflow``: ask a person, then wait for ``approve`` or ``reject``, or expire.
+"""``ApprovalWorkflow``: ask a person, then wait for a decision, or expire.
 
-The first decision wins; later signals are logged and ignored. Nobody deciding within
+A decision arrives as the ``decide`` update (what the API sends) or as the guide's ``approve`` /
+``reject`` signals (for code that signals directly). The first decision wins: a later ``decide``
+is refused by its validator, synchronously and without a trace in the history, with the
+decision that stands; later signals are logged and ignored. Nobody deciding within
 ``ApprovalInput.timeout_seconds`` (24 h by default) is a normal outcome, ``expired``, not a
 failure. The inherited ``cancel`` signal withdraws the request: the workflow completes
 ``cancelled``. A cancellation through Temporal itself (the Web UI, the CLI, ``handle.cancel()``)
@@ -18,19 +21,23 @@ from temporal_core.authoring.base_workflow import BaseWorkflow
 from temporal_core.authoring.cancellation import cancelled_through_temporal
 from temporal_core.authoring.registry import workflow_defn
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from contracts.approvals import (
         APPROVAL,
+        DECISION_ALREADY_MADE,
+        REQUEST_WITHDRAWN,
         ApprovalInput,
         ApprovalOutcome,
         ApprovalOutput,
         ApprovalState,
         Decision,
+        DecisionMade,
+        DecisionRequest,
     )
 
-    from worker_approvals.activities import send_approval_request
+    from worker_approvals.activities import ApprovalActivities
     from worker_approvals.models import ApprovalRequestEmail
 
 __all__ = ["ApprovalWorkflow"]
@@ -70,6 +77,38 @@ class ApprovalWorkflow(BaseWorkflow[ApprovalInput, ApprovalOutput]):
         """Reject the request (ignored once a decision was made)."""
         self._decide("rejected", decision)
 
+    @workflow.update
+    def decide(self, request: DecisionRequest) -> DecisionMade:
+        """Approve or reject; the answer is the decision, which now stands for good."""
+        self._decide(
+            request.outcome, Decision(decided_by=request.decided_by, comment=request.comment)
+        )
+        return DecisionMade(
+            outcome=request.outcome, decided_by=request.decided_by, comment=request.comment
+        )
+
+    @decide.validator
+    def _refuse_once_decided(self, request: DecisionRequest) -> None:
+        # Runs before the update is recorded: a refusal leaves the history untouched, and
+        # handler and validator run in one workflow task, so two racing decisions cannot both
+        # pass. The standing decision travels as the error's detail for the caller to show.
+        if self.outcome is not None and self.decision is not None:
+            standing = DecisionMade(
+                outcome=self.outcome,
+                decided_by=self.decision.decided_by,
+                comment=self.decision.comment,
+            )
+            raise ApplicationError(
+                f"already {standing.outcome} by {standing.decided_by}",
+                standing,
+                type=DECISION_ALREADY_MADE,
+                non_retryable=True,
+            )
+        if self.cancel_requested:
+            raise ApplicationError(
+                "the request was withdrawn", type=REQUEST_WITHDRAWN, non_retryable=True
+            )
+
     def _decide(self, outcome: Literal["approved", "rejected"], decision: Decision) -> None:
         if self.outcome is not None:
             workflow.logger.info(
@@ -100,7 +139,7 @@ class ApprovalWorkflow(BaseWorkflow[ApprovalInput, ApprovalOutput]):
         """Send the request and wait: the decision, ``expired`` or ``cancelled`` (signal)."""
         self.step = "sending request"
         await self.execute_activity(
-            send_approval_request,
+            ApprovalActivities.send_approval_request,
             ApprovalRequestEmail(
                 request_id=input.request_id,
                 workflow_id=workflow.info().workflow_id,

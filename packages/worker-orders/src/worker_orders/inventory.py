@@ -10,7 +10,7 @@ import uuid
 from typing import Protocol
 
 from contracts.orders import OrderItem
-from stand_ins.side_effect_log import SideEffectLog, default_side_effect_log
+from stand_ins.side_effect_log import SideEffectLog
 
 from worker_orders.models import Reservation
 
@@ -20,8 +20,6 @@ __all__ = [
     "InvalidItemsError",
     "Inventory",
     "LocalInventory",
-    "inventory",
-    "use_inventory",
 ]
 
 RESERVE_KIND = "inventory.reserve"
@@ -66,17 +64,14 @@ def _check_items(items: list[OrderItem]) -> None:
 class LocalInventory:
     """Records reservations and releases in the side-effect log."""
 
-    def __init__(self, log: SideEffectLog | None = None) -> None:
-        """Write to ``log`` (default: the one at ``SIDE_EFFECTS_DB``, resolved per call)."""
+    def __init__(self, log: SideEffectLog) -> None:
+        """Record in ``log``."""
         self._log = log
-
-    def _effects(self) -> SideEffectLog:
-        return self._log or default_side_effect_log()
 
     def reserve(self, order_id: str, items: list[OrderItem]) -> Reservation:
         """Record a reservation for ``order_id`` unless one exists."""
         _check_items(items)
-        effect, _ = self._effects().record_once(
+        effect, _ = self._log.record_once(
             RESERVE_KIND,
             order_id,
             {
@@ -92,25 +87,10 @@ class LocalInventory:
 
     def release(self, order_id: str) -> bool:
         """Record a release of ``order_id``'s reservation unless one exists."""
-        effects = self._effects()
-        reservation = effects.find(RESERVE_KIND, order_id)
+        reservation = self._log.find(RESERVE_KIND, order_id)
         if reservation is None:
             return False
-        effects.record_once(
+        self._log.record_once(
             RELEASE_KIND, order_id, {"reservation_id": reservation.payload["reservation_id"]}
         )
         return True
-
-
-_inventory: Inventory | None = None
-
-
-def use_inventory(implementation: Inventory | None) -> None:
-    """Make ``implementation`` the process's inventory (None restores the local one)."""
-    global _inventory
-    _inventory = implementation
-
-
-def inventory() -> Inventory:
-    """The installed inventory, else a :class:`LocalInventory`."""
-    return _inventory or LocalInventory()

@@ -1,7 +1,7 @@
 """Taking and returning money, behind a small interface with a local, recording implementation.
 
 :class:`LocalPaymentGateway` moves no money: it records charges and refunds in the side-effect
-log (``SIDE_EFFECTS_DB``). Like a real payment API used with an idempotency key, it charges an
+log it is given. Like a real payment API used with an idempotency key, it charges an
 order at most once and refunds it at most once, however often an activity is retried.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Protocol
 
-from stand_ins.side_effect_log import SideEffectLog, default_side_effect_log
+from stand_ins.side_effect_log import SideEffectLog
 
 from worker_orders.models import PaymentReceipt
 
@@ -20,8 +20,6 @@ __all__ = [
     "LocalPaymentGateway",
     "PaymentDeclinedError",
     "PaymentGateway",
-    "payment_gateway",
-    "use_payment_gateway",
 ]
 
 CHARGE_KIND = "payment.charge"
@@ -47,18 +45,15 @@ class PaymentGateway(Protocol):
 class LocalPaymentGateway:
     """Records charges and refunds in the side-effect log."""
 
-    def __init__(self, log: SideEffectLog | None = None) -> None:
-        """Write to ``log`` (default: the one at ``SIDE_EFFECTS_DB``, resolved per call)."""
+    def __init__(self, log: SideEffectLog) -> None:
+        """Record in ``log``."""
         self._log = log
-
-    def _effects(self) -> SideEffectLog:
-        return self._log or default_side_effect_log()
 
     def charge(self, order_id: str, customer_email: str, amount: float) -> PaymentReceipt:
         """Record a charge for ``order_id`` unless one exists; declines non-positive amounts."""
         if amount <= 0:
             raise PaymentDeclinedError(f"amount must be positive, got {amount}")
-        effect, _ = self._effects().record_once(
+        effect, _ = self._log.record_once(
             CHARGE_KIND,
             order_id,
             {
@@ -75,11 +70,10 @@ class LocalPaymentGateway:
 
     def refund(self, order_id: str) -> PaymentReceipt | None:
         """Record a refund of ``order_id``'s charge unless one exists."""
-        effects = self._effects()
-        charge = effects.find(CHARGE_KIND, order_id)
+        charge = self._log.find(CHARGE_KIND, order_id)
         if charge is None:
             return None
-        refund, _ = effects.record_once(
+        refund, _ = self._log.record_once(
             REFUND_KIND,
             order_id,
             {
@@ -92,17 +86,3 @@ class LocalPaymentGateway:
             transaction_id=str(refund.payload["transaction_id"]),
             amount=float(refund.payload["amount"]),
         )
-
-
-_gateway: PaymentGateway | None = None
-
-
-def use_payment_gateway(gateway: PaymentGateway | None) -> None:
-    """Make ``gateway`` the process's payment gateway (None restores the local one)."""
-    global _gateway
-    _gateway = gateway
-
-
-def payment_gateway() -> PaymentGateway:
-    """The installed gateway, else a :class:`LocalPaymentGateway`."""
-    return _gateway or LocalPaymentGateway()

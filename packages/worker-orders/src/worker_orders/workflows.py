@@ -6,12 +6,16 @@ completes ``cancelled``. A cancellation through Temporal itself (the Web UI, the
 ``handle.cancel()``) asks the step in flight to stop, waits until it has, undoes every step that
 was started the same way, and the run ends Temporal-CANCELED. A step that fails for good
 (declined payment, invalid items) is compensated the same way and the order ends ``failed``.
-See docs/cancellation.md. Importing this module only registers the workflow and its activities.
+The ``request_cancellation`` update asks the same as the ``cancel`` signal but answers at once:
+accepted, with the step that finishes first and what will be undone, or refused by its validator
+once the order is being confirmed or has ended. See docs/cancellation.md. Importing this module
+only registers the workflow and its activities.
 """
 
 from __future__ import annotations
 
 import asyncio
+from typing import NoReturn
 
 from temporal_core.authoring.base_workflow import BaseWorkflow
 from temporal_core.authoring.cancellation import cancelled_through_temporal, despite_cancellation
@@ -20,15 +24,17 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from contracts.orders import ORDER, OrderInput, OrderOutput, OrderState
-
-    from worker_orders.activities import (
-        charge_payment,
-        confirm_order,
-        refund_payment,
-        release_inventory,
-        reserve_inventory,
+    from contracts.common import CancelRequest
+    from contracts.orders import (
+        ORDER,
+        ORDER_NOT_CANCELLABLE,
+        CancellationAccepted,
+        OrderInput,
+        OrderOutput,
+        OrderState,
     )
+
+    from worker_orders.activities import OrderActivities
     from worker_orders.models import (
         ChargeRequest,
         ConfirmationRequest,
@@ -42,6 +48,11 @@ with workflow.unsafe.imports_passed_through():
 __all__ = ["OrderWorkflow"]
 
 _STEPS = ("charge_payment", "reserve_inventory", "confirm_order")
+# What compensation undoes once a step has started, in the order it undoes it.
+_UNDO = {
+    "charge_payment": ("refund_payment",),
+    "reserve_inventory": ("release_inventory", "refund_payment"),
+}
 
 # A step cancelled through Temporal is undone only after it has really stopped: with the default
 # (TRY_CANCEL) the refund could run while the charge is still in flight and find nothing to refund.
@@ -78,6 +89,37 @@ class OrderWorkflow(BaseWorkflow[OrderInput, OrderOutput]):
             refunded=self.refunded,
         )
 
+    @workflow.update
+    def request_cancellation(self, request: CancelRequest) -> CancellationAccepted:
+        """Ask the order to stop, as the ``cancel`` signal does, and say what that will undo."""
+        already = self.cancel_requested
+        if not already:
+            self.cancel(request)
+        return CancellationAccepted(
+            step_in_progress=self.step,
+            will_undo=list(_UNDO.get(self._furthest_step or "", ())),
+            reason=self.cancel_reason,
+            already_requested=already,
+        )
+
+    @request_cancellation.validator
+    def _refuse_once_confirming(self, request: CancelRequest) -> None:
+        # Runs before the update is recorded, so a refusal leaves no trace in the history. Once
+        # the confirmation step has begun the run no longer looks at cancel requests, and a
+        # failing order already undoes its steps: accepting then would promise a cancellation
+        # the order will not perform.
+        if self.status != "running":
+            self._refuse(f"the order has ended ({self.status})")
+        if self._furthest_step == _STEPS[-1]:
+            self._refuse("the order is being confirmed and can no longer be cancelled")
+        if self.step == "compensating" and not self.cancel_requested:
+            self._refuse("the order failed and is undoing its steps already")
+
+    def _refuse(self, message: str) -> NoReturn:
+        raise ApplicationError(
+            message, self.current_state(), type=ORDER_NOT_CANCELLABLE, non_retryable=True
+        )
+
     @workflow.run
     async def run(self, input: OrderInput) -> OrderOutput:
         """Run the steps in order, stopping and compensating on cancel or a permanent failure."""
@@ -109,7 +151,7 @@ class OrderWorkflow(BaseWorkflow[OrderInput, OrderOutput]):
             return None
         self._begin(_STEPS[0])
         receipt: PaymentReceipt = await self.execute_activity(
-            charge_payment,
+            OrderActivities.charge_payment,
             ChargeRequest(
                 order_id=input.order_id,
                 customer_email=input.customer_email,
@@ -124,7 +166,7 @@ class OrderWorkflow(BaseWorkflow[OrderInput, OrderOutput]):
             return None
         self._begin(_STEPS[1])
         reservation: Reservation = await self.execute_activity(
-            reserve_inventory,
+            OrderActivities.reserve_inventory,
             ReservationRequest(order_id=input.order_id, items=input.items),
             cancellation_type=_STEP_CANCELLATION,
         )
@@ -135,7 +177,7 @@ class OrderWorkflow(BaseWorkflow[OrderInput, OrderOutput]):
             return None
         self._begin(_STEPS[2])
         await self.execute_activity(
-            confirm_order,
+            OrderActivities.confirm_order,
             ConfirmationRequest(
                 order_id=input.order_id,
                 customer_email=input.customer_email,
@@ -171,9 +213,11 @@ class OrderWorkflow(BaseWorkflow[OrderInput, OrderOutput]):
         reached = _STEPS.index(self._furthest_step)
         self.step = "compensating"
         if reached >= _STEPS.index("reserve_inventory"):
-            await self.execute_activity(release_inventory, ReleaseRequest(order_id=input.order_id))
+            await self.execute_activity(
+                OrderActivities.release_inventory, ReleaseRequest(order_id=input.order_id)
+            )
         refund: PaymentReceipt | None = await self.execute_activity(
-            refund_payment, RefundRequest(order_id=input.order_id)
+            OrderActivities.refund_payment, RefundRequest(order_id=input.order_id)
         )
         self.refunded = refund is not None
 

@@ -1,5 +1,13 @@
-"""Importing this module registers the ``reports`` queue (named by the package's entry point)."""
+"""Importing this module registers the ``reports`` queue (named by the package's entry point).
 
-from worker_reports import activities, workflows
+The activities factory tells every ``reports`` worker to run the activity methods on what
+:func:`worker_reports.wiring.build_activities` builds.
+"""
 
-__all__ = ["activities", "workflows"]
+from temporal_core.authoring.registry import registry
+
+from worker_reports import activities, wiring, workflows
+
+registry.add_activities_factory(wiring.build_activities, activities.QUEUE)
+
+__all__ = ["activities", "wiring", "workflows"]

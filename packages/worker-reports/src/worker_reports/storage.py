@@ -1,7 +1,9 @@
-"""Where report files live: ``REPORTS_DIR`` (default ``.data/reports``), one file per report.
+"""Where report files live: :class:`ReportStorage`, one directory, one file per report.
 
-The finished report is ``<REPORTS_DIR>/<report_id>.<csv|json>`` (the API serves it from the same
-directory). While a report is being built its chunks are JSON-lines part files under
+The worker's directory is ``REPORTS_DIR`` (default ``.data/reports``), read once when its
+activities are wired (:meth:`ReportStorage.from_environment`). The finished report is
+``<REPORTS_DIR>/<report_id>.<csv|json>`` (the API serves it from the same directory). While a
+report is being built its chunks are JSON-lines part files under
 ``<REPORTS_DIR>/.parts/<report_id>/``: ``<index>.jsonl.partial`` while a chunk is written,
 renamed to ``<index>.jsonl`` when complete. Every final name appears by an atomic rename, so a
 reader never sees half a file.
@@ -21,13 +23,9 @@ __all__ = [
     "DEFAULT_REPORTS_DIR",
     "REPORTS_DIR_ENV",
     "InvalidReportIdError",
+    "ReportStorage",
     "append_rows",
-    "chunk_path",
-    "discard_parts",
     "keep_first_lines",
-    "report_path",
-    "reports_dir",
-    "write_report",
 ]
 
 REPORTS_DIR_ENV = "REPORTS_DIR"
@@ -38,32 +36,12 @@ class InvalidReportIdError(ValueError):
     """A report id that cannot be a file name (it is the workflow id)."""
 
 
-def reports_dir() -> Path:
-    """The reports directory from ``REPORTS_DIR`` (read on every call)."""
-    return Path(os.environ.get(REPORTS_DIR_ENV) or DEFAULT_REPORTS_DIR)
-
-
 def _checked(report_id: str) -> str:
     if not report_id or report_id.startswith(".") or "/" in report_id or "\\" in report_id:
         raise InvalidReportIdError(
             f"report id {report_id!r} cannot name a file: no slashes and no leading dot"
         )
     return report_id
-
-
-def report_path(report_id: str, fmt: str) -> Path:
-    """The finished report's path."""
-    return reports_dir() / f"{_checked(report_id)}.{fmt}"
-
-
-def _parts_dir(report_id: str) -> Path:
-    return reports_dir() / ".parts" / _checked(report_id)
-
-
-def chunk_path(report_id: str, index: int, *, partial: bool = False) -> Path:
-    """The part file of chunk ``index`` (``partial``: the one still being written)."""
-    suffix = ".jsonl.partial" if partial else ".jsonl"
-    return _parts_dir(report_id) / f"{index:06d}{suffix}"
 
 
 def keep_first_lines(path: Path, count: int) -> int:
@@ -93,60 +71,84 @@ def append_rows(path: Path, rows: list[dict[str, Any]]) -> None:
         os.fsync(part.fileno())
 
 
-def _chunk_rows(report_id: str, chunks: int) -> Iterator[dict[str, Any]]:
-    for index in range(chunks):
-        with chunk_path(report_id, index).open(encoding="utf-8") as part:
-            for line in part:
-                yield json.loads(line)
+class ReportStorage:
+    """The report files under ``root``: finished reports and the part files of running ones."""
 
+    def __init__(self, root: Path | str) -> None:
+        """Keep reports under ``root`` (created when the first part file is written)."""
+        self.root = Path(root)
 
-def write_report(report_id: str, fmt: str, chunks: int) -> Path:
-    """Join the ``chunks`` part files into the final report and remove the parts.
+    @classmethod
+    def from_environment(cls) -> ReportStorage:
+        """The storage at ``REPORTS_DIR`` (default ``.data/reports``), for the wiring code."""
+        return cls(os.environ.get(REPORTS_DIR_ENV) or DEFAULT_REPORTS_DIR)
 
-    Idempotent: when the report exists and its parts are gone, a repeat returns its path.
-    """
-    final = report_path(report_id, fmt)
-    parts = _parts_dir(report_id)
-    if final.exists() and not parts.exists():
+    def report_path(self, report_id: str, fmt: str) -> Path:
+        """The finished report's path."""
+        return self.root / f"{_checked(report_id)}.{fmt}"
+
+    def _parts_dir(self, report_id: str) -> Path:
+        return self.root / ".parts" / _checked(report_id)
+
+    def chunk_path(self, report_id: str, index: int, *, partial: bool = False) -> Path:
+        """The part file of chunk ``index`` (``partial``: the one still being written)."""
+        suffix = ".jsonl.partial" if partial else ".jsonl"
+        return self._parts_dir(report_id) / f"{index:06d}{suffix}"
+
+    def _chunk_rows(self, report_id: str, chunks: int) -> Iterator[dict[str, Any]]:
+        for index in range(chunks):
+            with self.chunk_path(report_id, index).open(encoding="utf-8") as part:
+                for line in part:
+                    yield json.loads(line)
+
+    def write_report(self, report_id: str, fmt: str, chunks: int) -> Path:
+        """Join the ``chunks`` part files into the final report and remove the parts.
+
+        Idempotent: when the report exists and its parts are gone, a repeat returns its path.
+        """
+        final = self.report_path(report_id, fmt)
+        parts = self._parts_dir(report_id)
+        if final.exists() and not parts.exists():
+            return final
+        missing = [
+            index for index in range(chunks) if not self.chunk_path(report_id, index).exists()
+        ]
+        if missing:
+            raise FileNotFoundError(f"report {report_id} is missing chunks {missing[:10]}")
+        temporary = final.with_name(final.name + ".partial")
+        with temporary.open("w", encoding="utf-8", newline="") as out:
+            rows = self._chunk_rows(report_id, chunks)
+            if fmt == "csv":
+                first = next(rows)
+                writer = csv.DictWriter(out, fieldnames=list(first))
+                writer.writeheader()
+                writer.writerow(first)
+                writer.writerows(rows)
+            else:
+                out.write("[\n")
+                for number, row in enumerate(rows):
+                    out.write((",\n" if number else "") + json.dumps(row))
+                out.write("\n]\n")
+            out.flush()
+            os.fsync(out.fileno())
+        temporary.replace(final)
+        shutil.rmtree(parts, ignore_errors=True)
         return final
-    missing = [index for index in range(chunks) if not chunk_path(report_id, index).exists()]
-    if missing:
-        raise FileNotFoundError(f"report {report_id} is missing chunks {missing[:10]}")
-    temporary = final.with_name(final.name + ".partial")
-    with temporary.open("w", encoding="utf-8", newline="") as out:
-        rows = _chunk_rows(report_id, chunks)
-        if fmt == "csv":
-            first = next(rows)
-            writer = csv.DictWriter(out, fieldnames=list(first))
-            writer.writeheader()
-            writer.writerow(first)
-            writer.writerows(rows)
-        else:
-            out.write("[\n")
-            for number, row in enumerate(rows):
-                out.write((",\n" if number else "") + json.dumps(row))
-            out.write("\n]\n")
-        out.flush()
-        os.fsync(out.fileno())
-    temporary.replace(final)
-    shutil.rmtree(parts, ignore_errors=True)
-    return final
 
+    def discard_parts(self, report_id: str, finished_format: str | None = None) -> int:
+        """Delete a cancelled report's part files; returns how many files were deleted.
 
-def discard_parts(report_id: str, finished_format: str | None = None) -> int:
-    """Delete a cancelled report's part files; returns how many files were deleted.
-
-    With ``finished_format`` the finished report in that format and its temporary go too (the
-    report was cancelled while or after it was assembled). Without it a finished file is left
-    alone: it may belong to an earlier run that used the same report id.
-    """
-    parts = _parts_dir(report_id)
-    count = sum(1 for path in parts.iterdir() if path.is_file()) if parts.is_dir() else 0
-    shutil.rmtree(parts, ignore_errors=True)
-    if finished_format is not None:
-        final = report_path(report_id, finished_format)
-        for path in (final, final.with_name(final.name + ".partial")):
-            if path.exists():
-                path.unlink(missing_ok=True)
-                count += 1
-    return count
+        With ``finished_format`` the finished report in that format and its temporary go too (the
+        report was cancelled while or after it was assembled). Without it a finished file is left
+        alone: it may belong to an earlier run that used the same report id.
+        """
+        parts = self._parts_dir(report_id)
+        count = sum(1 for path in parts.iterdir() if path.is_file()) if parts.is_dir() else 0
+        shutil.rmtree(parts, ignore_errors=True)
+        if finished_format is not None:
+            final = self.report_path(report_id, finished_format)
+            for path in (final, final.with_name(final.name + ".partial")):
+                if path.exists():
+                    path.unlink(missing_ok=True)
+                    count += 1
+        return count

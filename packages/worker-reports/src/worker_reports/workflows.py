@@ -14,9 +14,7 @@ came during assembling) and the run ends Temporal-CANCELED. See docs/cancellatio
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
-from temporal_core.authoring import activity_defaults
 from temporal_core.authoring.base_workflow import BaseWorkflow
 from temporal_core.authoring.cancellation import cancelled_through_temporal, despite_cancellation
 from temporal_core.authoring.registry import workflow_defn
@@ -26,18 +24,10 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from contracts.reports import REPORT, ReportConfig, ReportOutput, ReportState
 
-    from worker_reports.activities import (
-        assemble_report,
-        discard_report_parts,
-        write_report_chunk,
-    )
+    from worker_reports.activities import ReportActivities
     from worker_reports.models import AssembleRequest, ChunkRequest, DiscardRequest
 
-__all__ = ["DEFAULT_CHUNK_HEARTBEAT_TIMEOUT", "ReportGenerationWorkflow"]
-
-DEFAULT_CHUNK_HEARTBEAT_TIMEOUT = timedelta(seconds=30)
-"""How soon a chunk whose worker died is retried, unless TEMPORAL_*ACTIVITY_HEARTBEAT_TIMEOUT
-says otherwise."""
+__all__ = ["ReportGenerationWorkflow"]
 
 # Parts are deleted only once the activity writing them has really stopped (a chunk acknowledges
 # a cancellation at its next heartbeat); with the default (TRY_CANCEL) it could write on into a
@@ -95,10 +85,6 @@ class ReportGenerationWorkflow(BaseWorkflow[ReportConfig, ReportOutput]):
     async def _write(self, config: ReportConfig, report_id: str) -> ReportOutput | None:
         """The chunks, then the file; None when a cancel stopped them at a safe point."""
         self.chunks_total = config.chunk_count
-        heartbeat_timeout = (
-            activity_defaults.for_queue(workflow.info().task_queue).heartbeat_timeout
-            or DEFAULT_CHUNK_HEARTBEAT_TIMEOUT
-        )
         for index in range(self.chunks_total):
             if self._stop_requested():
                 return None
@@ -106,7 +92,7 @@ class ReportGenerationWorkflow(BaseWorkflow[ReportConfig, ReportOutput]):
             first_row = index * config.chunk_size
             rows = min(config.chunk_size, config.rows - first_row)
             await self.execute_activity(
-                write_report_chunk,
+                ReportActivities.write_report_chunk,
                 ChunkRequest(
                     report_id=report_id,
                     report_type=config.report_type,
@@ -114,7 +100,6 @@ class ReportGenerationWorkflow(BaseWorkflow[ReportConfig, ReportOutput]):
                     first_row=first_row,
                     rows=rows,
                 ),
-                heartbeat_timeout=heartbeat_timeout,
                 cancellation_type=_WAIT_UNTIL_STOPPED,
             )
             self.chunks_done = index + 1
@@ -126,7 +111,7 @@ class ReportGenerationWorkflow(BaseWorkflow[ReportConfig, ReportOutput]):
         self.step = "assembling"
         self._assembling_started = True
         output: ReportOutput = await self.execute_activity(
-            assemble_report,
+            ReportActivities.assemble_report,
             AssembleRequest(
                 report_id=report_id,
                 format=config.format,
@@ -158,7 +143,9 @@ class ReportGenerationWorkflow(BaseWorkflow[ReportConfig, ReportOutput]):
             finished_format=config.format if self._assembling_started else None,
         )
         # Runs to its end even when a Temporal cancellation arrives meanwhile.
-        await despite_cancellation(self.execute_activity(discard_report_parts, discard))
+        await despite_cancellation(
+            self.execute_activity(ReportActivities.discard_report_parts, discard)
+        )
         self.status = "cancelled"
         self.step = None
         # Checked again: a Temporal cancellation may have arrived while a signal's undo ran.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from api.problems import ApiProblem
 
-__all__ = ["OrderFailed"]
+__all__ = ["OrderFailed", "OrderNotCancellable"]
 
 
 class OrderFailed(ApiProblem):
@@ -13,3 +13,11 @@ class OrderFailed(ApiProblem):
     status = 409
     kind = "order-failed"
     title = "Order failed"
+
+
+class OrderNotCancellable(ApiProblem):
+    """The order refused a cancel request: it is being confirmed or is failing already (409)."""
+
+    status = 409
+    kind = "order-not-cancellable"
+    title = "Order cannot be cancelled"

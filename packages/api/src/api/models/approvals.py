@@ -4,12 +4,26 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from contracts.approvals import ApprovalInput, ApprovalOutput, Decision
+from contracts.approvals import (
+    ApprovalInput,
+    ApprovalOutput,
+    Decision,
+    DecisionMade,
+    DecisionOutcome,
+    DecisionRequest,
+)
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.models.common import BusinessKey, EmailAddress, WorkflowStatusName
 
-__all__ = ["ApprovalRequest", "ApprovalResult", "ApprovalStatus", "DecisionBody"]
+__all__ = [
+    "ApprovalRequest",
+    "ApprovalResult",
+    "ApprovalStatus",
+    "DecisionBody",
+    "DecisionConflictProblem",
+    "DecisionRecorded",
+]
 
 MAX_TIMEOUT_SECONDS = 30 * 24 * 3600
 
@@ -65,6 +79,40 @@ class DecisionBody(BaseModel):
     def to_decision(self) -> Decision:
         """The contract's ``approve``/``reject`` signal argument."""
         return Decision(decided_by=self.decided_by, comment=self.comment)
+
+    def to_request(self, outcome: DecisionOutcome) -> DecisionRequest:
+        """The contract's ``decide`` update argument."""
+        return DecisionRequest(outcome=outcome, decided_by=self.decided_by, comment=self.comment)
+
+
+class DecisionRecorded(BaseModel):
+    """200 answer of approve/reject: this decision stands, and the workflow now completes with it.
+
+    Repeating the decision that stands (same outcome, decider and comment) answers the same, so
+    a retry after a lost answer is safe; any other decision gets 409 ``decision-already-made``.
+    """
+
+    workflow_id: str = Field(examples=["approval-PR-42"])
+    status: Literal["decided"] = "decided"
+    decision: DecisionMade
+    status_url: str
+    result_url: str
+
+
+class DecisionConflictProblem(BaseModel):
+    """A 409 of approve/reject (problem+json); ``decision-already-made`` names the standing one."""
+
+    type: str = Field(examples=["/problems/decision-already-made"])
+    title: str
+    status: int = Field(examples=[409])
+    detail: str = Field(examples=["approval-PR-42 was already approved by lead@example.com"])
+    instance: str | None = None
+    workflow_id: str | None = None
+    workflow_status: str | None = None
+    status_url: str | None = None
+    decision: DecisionMade | None = Field(
+        default=None, description="The decision that stands (`decision-already-made` only)."
+    )
 
 
 class ApprovalStatus(BaseModel):

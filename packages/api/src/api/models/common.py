@@ -18,6 +18,7 @@ __all__ = [
     "OrderIdPath",
     "ReportIdPath",
     "SignalSent",
+    "StartStatus",
     "WaitQuery",
     "WorkflowRunning",
     "WorkflowStarted",
@@ -127,16 +128,28 @@ WorkflowStatusName = Literal[
 """A workflow's lifecycle status; ``scheduled`` is a running workflow whose start is delayed."""
 
 
+StartStatus = Literal["started", "scheduled", "already_running", "already_finished"]
+"""What a start request did: started (or scheduled) a workflow, or found the key's workflow."""
+
+
 class WorkflowStarted(BaseModel):
     """Answer of every start endpoint: which workflow, and whether this request started it."""
 
     workflow_id: str = Field(examples=["order-A-1001"])
     run_id: str | None = Field(default=None, description="The run this request started or found.")
     started: bool = Field(
-        description="True: this request started the workflow (202). False: it was already "
-        "running and nothing new was started (200)."
+        description="True: this request started the workflow (202). False: the key's workflow "
+        "existed already, running or finished, and nothing new was started (200)."
     )
-    status: Literal["started", "scheduled", "already_running"]
+    status: StartStatus = Field(
+        description="`already_finished`: the key's workflow ran to its end; `workflow_status` "
+        "says how and `result_url` has its result. A retry never starts a second workflow."
+    )
+    workflow_status: WorkflowStatusName | None = Field(
+        default=None,
+        description="How the workflow ended, when `status` is `already_finished`.",
+        examples=["completed"],
+    )
     status_url: str = Field(examples=["/orders/order-A-1001/status"])
     result_url: str = Field(examples=["/orders/order-A-1001/result"])
 

@@ -21,6 +21,7 @@ from api.models.common import BusinessKey, EmailAddress, WorkflowStatusName
 __all__ = [
     "BatchItem",
     "BatchResponse",
+    "CancellationAnswer",
     "OrderItemRequest",
     "OrderRequest",
     "OrderResult",
@@ -184,6 +185,33 @@ class OrderResult(BaseModel):
     result: OrderOutput
 
 
+class CancellationAnswer(BaseModel):
+    """200 answer of ``POST /orders/{id}/cancellation``: the order accepted the cancel request.
+
+    The order stops after ``step_in_progress`` and undoes ``will_undo`` in that order; its result
+    then reads ``cancelled``. A refusal is a 409 problem instead (``order-not-cancellable``).
+    """
+
+    workflow_id: str = Field(examples=["order-A-1001"])
+    status: Literal["cancel_accepted"] = "cancel_accepted"
+    step_in_progress: str | None = Field(
+        default=None,
+        description="The step that finishes first (a charge in flight cannot stop halfway).",
+        examples=["reserve_inventory"],
+    )
+    will_undo: list[str] = Field(
+        default_factory=list[str],
+        description="What the order undoes, in order; empty when nothing has happened yet.",
+        examples=[["release_inventory", "refund_payment"]],
+    )
+    reason: str | None = None
+    already_requested: bool = Field(
+        default=False, description="True when an earlier cancel request had been accepted."
+    )
+    status_url: str
+    result_url: str
+
+
 BatchOutcome = Literal["started", "already_running", "already_exists"]
 
 
@@ -198,7 +226,7 @@ class BatchItem(BaseModel):
 
 
 class BatchResponse(BaseModel):
-    """202 when every order was started or already running, 207 when some were refused."""
+    """202 when every order was started or already running, 207 when some had already run."""
 
     total: int
     started: int

@@ -58,8 +58,16 @@ class ReportStarted(BaseModel):
 
     report_id: str = Field(examples=["report-3f2a9c"], description="Also the workflow id.")
     workflow_id: str = Field(examples=["report-3f2a9c"])
-    started: bool = Field(description="False when an Idempotency-Key found it already running.")
-    status: Literal["generating"] = "generating"
+    started: bool = Field(
+        description="False when the Idempotency-Key found its report, running or finished."
+    )
+    status: Literal["generating", "finished"] = Field(
+        default="generating",
+        description="`finished`: the key's report ran to its end; `workflow_status` says how.",
+    )
+    workflow_status: WorkflowStatusName | None = Field(
+        default=None, description="How the report ended, when `status` is `finished`."
+    )
     status_url: str = Field(examples=["/reports/report-3f2a9c/status"])
     download_url: str = Field(examples=["/reports/report-3f2a9c/download"])
 

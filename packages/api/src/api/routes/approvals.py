@@ -1,15 +1,38 @@
-"""``/approvals``: a human-in-the-loop workflow driven by ``approve`` / ``reject`` signals."""
+"""``/approvals``: a human-in-the-loop workflow; approve and reject are decided atomically.
+
+Approve and reject send the workflow's ``decide`` update, not the guide's ``approve``/``reject``
+signals: a signal is only recorded, so two racing callers would both hear "sent" while the
+workflow kept the first decision. The update's validator refuses every decision after the first,
+before anything is recorded, so exactly one caller gets 200 and the other a 409 that names the
+decision that stands. Withdrawing (cancel) stays a signal: it needs no answer.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from contracts.approvals import APPROVAL, APPROVE, REJECT
+from contracts.approvals import (
+    APPROVAL,
+    DECIDE,
+    DECISION_ALREADY_MADE,
+    REQUEST_WITHDRAWN,
+    DecisionMade,
+    DecisionOutcome,
+    DecisionRequest,
+)
 from contracts.common import CANCEL, CancelRequest
 from fastapi import APIRouter, Response
 
 from api.deps import ApiSettingsDep, WorkflowCallsDep
-from api.models.approvals import ApprovalRequest, ApprovalResult, ApprovalStatus, DecisionBody
+from api.errors.approvals import ApprovalWithdrawn, DecisionAlreadyMade
+from api.models.approvals import (
+    ApprovalRequest,
+    ApprovalResult,
+    ApprovalStatus,
+    DecisionBody,
+    DecisionConflictProblem,
+    DecisionRecorded,
+)
 from api.models.common import (
     ApprovalIdPath,
     CancelBody,
@@ -19,9 +42,9 @@ from api.models.common import (
     WorkflowRunning,
     WorkflowStarted,
 )
-from api.problems import problem_responses
+from api.problems import PROBLEM_MEDIA_TYPE, UpdateRefused, WorkflowFinished, problem_responses
 from api.responses import answer_started, answer_still_running, resolve_wait
-from api.workflow_calls import Finished, completed_status
+from api.workflow_calls import Finished, Refused, WorkflowCalls, completed_status
 
 __all__ = ["approval_workflow_id", "router"]
 
@@ -48,8 +71,12 @@ def _result_url(workflow_id: str) -> str:
     status_code=202,
     response_model=WorkflowStarted,
     responses={
-        200: {"model": WorkflowStarted, "description": "Already pending; nothing new started."},
-        **problem_responses(400, 409, 413, 422, 503),
+        200: {
+            "model": WorkflowStarted,
+            "description": "This request's approval exists (pending, or already decided: see "
+            "`status` and `workflow_status`); nothing new was started.",
+        },
+        **problem_responses(400, 413, 422, 503),
     },
     summary="Ask for an approval",
 )
@@ -67,6 +94,7 @@ async def create_approval(
         request.to_input(),
         workflow_id=workflow_id,
         status_url=_status_url(workflow_id),
+        retry_key="request_id",
         memo=memo,
     )
     return answer_started(
@@ -74,35 +102,106 @@ async def create_approval(
     )
 
 
+_DECISION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **problem_responses(400, 404, 409, 413, 422, 503),
+    409: {
+        "model": DecisionConflictProblem,
+        "description": "Another decision stands (`decision-already-made`, with `decision`), the "
+        "request was withdrawn (`approval-withdrawn`) or it has ended (`workflow-finished`).",
+        "content": {
+            PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/DecisionConflictProblem"}}
+        },
+    },
+}
+
+
 @router.post(
     "/{workflow_id}/approve",
-    status_code=202,
-    response_model=SignalSent,
-    responses=_SIGNAL_RESPONSES,
+    response_model=DecisionRecorded,
+    responses=_DECISION_RESPONSES,
     summary="Approve a pending request",
 )
 async def approve(
     workflow_id: ApprovalIdPath, body: DecisionBody, calls: WorkflowCallsDep
-) -> SignalSent:
-    """Send the ``approve`` signal with who decided and why; 409 once it has been decided."""
-    return await calls.signal(
-        APPROVAL, workflow_id, APPROVE, body.to_decision(), status_url=_status_url(workflow_id)
-    )
+) -> DecisionRecorded:
+    """Approve with who decided and why: 200 when this decision stands, 409 when another does."""
+    return await _decide(calls, workflow_id, "approved", body)
 
 
 @router.post(
     "/{workflow_id}/reject",
-    status_code=202,
-    response_model=SignalSent,
-    responses=_SIGNAL_RESPONSES,
+    response_model=DecisionRecorded,
+    responses=_DECISION_RESPONSES,
     summary="Reject a pending request",
 )
 async def reject(
     workflow_id: ApprovalIdPath, body: DecisionBody, calls: WorkflowCallsDep
-) -> SignalSent:
-    """Send the ``reject`` signal with who decided and why; 409 once it has been decided."""
-    return await calls.signal(
-        APPROVAL, workflow_id, REJECT, body.to_decision(), status_url=_status_url(workflow_id)
+) -> DecisionRecorded:
+    """Reject with who decided and why: 200 when this decision stands, 409 when another does."""
+    return await _decide(calls, workflow_id, "rejected", body)
+
+
+async def _decide(
+    calls: WorkflowCalls, workflow_id: str, outcome: DecisionOutcome, body: DecisionBody
+) -> DecisionRecorded:
+    request = body.to_request(outcome)
+    status_url = _status_url(workflow_id)
+    try:
+        answer = await calls.update(APPROVAL, workflow_id, DECIDE, request, status_url=status_url)
+    except WorkflowFinished:
+        # The winning decision ends the run at once, so a losing caller usually finds it ended;
+        # its result still names the decision that stands.
+        standing = await _decision_of_ended(calls, workflow_id)
+        if standing is None:
+            raise
+        answer = Refused(DECISION_ALREADY_MADE, "a decision stands", (standing.model_dump(),))
+    if isinstance(answer, Refused):
+        answer = _standing_decision(workflow_id, request, answer)
+    return DecisionRecorded(
+        workflow_id=workflow_id,
+        decision=answer,
+        status_url=status_url,
+        result_url=_result_url(workflow_id),
+    )
+
+
+def _standing_decision(
+    workflow_id: str, request: DecisionRequest, refusal: Refused
+) -> DecisionMade:
+    """The decision that stands when it is the one asked for again; else the 409 to raise."""
+    status_url = _status_url(workflow_id)
+    if refusal.kind == DECISION_ALREADY_MADE and refusal.details:
+        standing = DecisionMade.model_validate(refusal.details[0])
+        if standing.model_dump() == request.model_dump():
+            return standing  # a retry of the winning decision: the same answer again
+        raise DecisionAlreadyMade(
+            f"{workflow_id} was already {standing.outcome} by {standing.decided_by}; "
+            "that decision stands",
+            workflow_id=workflow_id,
+            status_url=status_url,
+            extensions={"decision": standing.model_dump(mode="json")},
+        )
+    if refusal.kind == REQUEST_WITHDRAWN:
+        raise ApprovalWithdrawn(
+            f"{workflow_id} was withdrawn before anyone decided",
+            workflow_id=workflow_id,
+            status_url=status_url,
+        )
+    raise UpdateRefused(
+        f"{workflow_id} refused the decision: {refusal.message}",
+        workflow_id=workflow_id,
+        status_url=status_url,
+    )
+
+
+async def _decision_of_ended(calls: WorkflowCalls, workflow_id: str) -> DecisionMade | None:
+    result = (await calls.look_up(APPROVAL, workflow_id)).result
+    if result is None or result.decided_by is None:
+        return None
+    if result.status not in ("approved", "rejected"):
+        return None
+    return DecisionMade(
+        outcome=result.status, decided_by=result.decided_by, comment=result.comment or ""
     )
 
 

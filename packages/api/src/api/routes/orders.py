@@ -1,7 +1,10 @@
 """``/orders``: every execution pattern of the usage guide, over HTTP.
 
 Workflow ids come from the order id (``order-<order_id>``), so a retried POST finds the workflow
-its first attempt started instead of starting another one.
+its first attempt started instead of starting another one. Cancelling has two routes: ``/cancel``
+sends the guide's ``cancel`` signal (recorded even while no worker runs; the order decides later),
+``/cancellation`` sends the ``request_cancellation`` update and answers at once whether the order
+accepted it and what it will undo, or refused it (409).
 """
 
 from __future__ import annotations
@@ -11,12 +14,12 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from contracts.common import CANCEL, CancelRequest
-from contracts.orders import ORDER, OrderOutput
+from contracts.orders import ORDER, ORDER_NOT_CANCELLABLE, REQUEST_CANCELLATION, OrderOutput
 from fastapi import APIRouter, Body, Query, Response
 from temporalio.common import RetryPolicy
 
 from api.deps import ApiSettingsDep, WorkflowCallsDep
-from api.errors.orders import OrderFailed
+from api.errors.orders import OrderFailed, OrderNotCancellable
 from api.models.common import (
     CancelBody,
     IdempotencyKeyHeader,
@@ -30,28 +33,32 @@ from api.models.orders import (
     BatchBody,
     BatchItem,
     BatchResponse,
+    CancellationAnswer,
     OrderRequest,
     OrderResult,
     OrderStatus,
     ScheduleQuery,
     UrgentOrderRequest,
 )
-from api.problems import WorkflowAlreadyExists, problem_responses
+from api.problems import OutcomeUnknown, UpdateRefused, WorkflowNotStarted, problem_responses
 from api.responses import answer_started, answer_still_running, invalid, resolve_wait
-from api.workflow_calls import Finished, WorkflowCalls, completed_status
+from api.workflow_calls import Finished, Refused, WorkflowCalls, completed_status
 
 __all__ = ["order_workflow_id", "router"]
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 
 _STILL_RUNNING = "Still running when the wait ran out; poll `result_url`."
+# What makes a retried start find the workflow its first attempt started.
+_RETRY_KEY = "order_id"
 
 _START_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "model": WorkflowStarted,
-        "description": "A workflow for this order was already running; nothing new started.",
+        "description": "This order's workflow exists (running, or already finished: see "
+        "`status` and `workflow_status`); nothing new was started.",
     },
-    **problem_responses(400, 409, 413, 422, 503),
+    **problem_responses(400, 413, 422, 503),
 }
 
 
@@ -108,6 +115,7 @@ async def _start(
         order.to_input(),
         workflow_id=workflow_id,
         status_url=_status_url(workflow_id),
+        retry_key=_RETRY_KEY,
         memo=_memo(idempotency_key, **(memo or {})),
         **options,
     )
@@ -166,6 +174,7 @@ async def create_order_sync(
         order.to_input(),
         workflow_id=workflow_id,
         status_url=_status_url(workflow_id),
+        retry_key=_RETRY_KEY,
         memo=_memo(idempotency_key),
     )
     answer = await calls.wait_for_result(
@@ -307,21 +316,22 @@ async def create_batch_orders(
     async def start_one(order: OrderRequest) -> BatchItem:
         workflow_id = order_workflow_id(order.order_id)
         async with gate:
-            try:
-                outcome = await calls.start_once(
-                    ORDER,
-                    order.to_input(),
-                    workflow_id=workflow_id,
-                    status_url=_status_url(workflow_id),
-                )
-            except WorkflowAlreadyExists as error:
-                return BatchItem(
-                    order_id=order.order_id,
-                    workflow_id=workflow_id,
-                    outcome="already_exists",
-                    status_url=_status_url(workflow_id),
-                    detail=error.detail,
-                )
+            outcome = await calls.start_once(
+                ORDER,
+                order.to_input(),
+                workflow_id=workflow_id,
+                status_url=_status_url(workflow_id),
+                retry_key=_RETRY_KEY,
+            )
+        if outcome.ended is not None:
+            return BatchItem(
+                order_id=order.order_id,
+                workflow_id=workflow_id,
+                outcome="already_exists",
+                status_url=_status_url(workflow_id),
+                detail=f"order {order.order_id} already ran to its end ({outcome.ended}); "
+                "its status_url has the outcome",
+            )
         return BatchItem(
             order_id=order.order_id,
             workflow_id=workflow_id,
@@ -334,6 +344,13 @@ async def create_batch_orders(
     outcomes = await asyncio.gather(*(start_one(order) for order in orders), return_exceptions=True)
     items: list[BatchItem] = []
     for outcome in outcomes:
+        if isinstance(outcome, OutcomeUnknown):
+            # One order's status_url would mislead: the batch as a whole is what to repeat.
+            raise OutcomeUnknown(
+                "Temporal did not confirm every start of this batch, so some orders may have "
+                "started; retry the same batch: orders that started are reported, never "
+                "started twice"
+            ) from outcome
         if isinstance(outcome, BaseException):
             raise outcome
         items.append(outcome)
@@ -392,6 +409,62 @@ async def cancel_order(
         CANCEL,
         CancelRequest(reason=body.reason),
         status_url=_status_url(workflow_id),
+    )
+
+
+@router.post(
+    "/{workflow_id}/cancellation",
+    response_model=CancellationAnswer,
+    responses={
+        **problem_responses(400, 404, 409, 413, 422, 503),
+    },
+    summary="Cancel an order and learn at once what that undoes",
+)
+async def request_cancellation(
+    workflow_id: OrderIdPath, body: CancelBody, calls: WorkflowCallsDep
+) -> CancellationAnswer:
+    """Send the ``request_cancellation`` update: 200 when the order accepted it, 409 if not.
+
+    The answer names the step that finishes first and what the order will undo (refund, release).
+    409 ``order-not-cancellable`` when it is being confirmed or failing already, 409
+    ``workflow-finished`` once it has ended. Repeating an accepted request answers 200 again
+    (``already_requested``).
+    """
+    request = CancelRequest(reason=body.reason)
+    status_url = _status_url(workflow_id)
+    try:
+        answer = await calls.update(
+            ORDER, workflow_id, REQUEST_CANCELLATION, request, status_url=status_url
+        )
+    except WorkflowNotStarted:
+        # A delayed order runs no code yet, so nothing can answer the update; but it has done
+        # nothing either. The signal is recorded now, and the order checks it before its first
+        # step, so it will end cancelled with nothing to undo: that is the answer.
+        await calls.signal(ORDER, workflow_id, CANCEL, request, status_url=status_url)
+        return CancellationAnswer(
+            workflow_id=workflow_id,
+            reason=request.reason,
+            status_url=status_url,
+            result_url=_result_url(workflow_id),
+        )
+    if isinstance(answer, Refused):
+        problem = OrderNotCancellable if answer.kind == ORDER_NOT_CANCELLABLE else UpdateRefused
+        state = answer.details[0] if answer.details else None
+        raise problem(
+            f"order {workflow_id} refused to cancel: {answer.message}",
+            workflow_id=workflow_id,
+            workflow_status="running",
+            status_url=status_url,
+            extensions={"state": state} if state is not None else None,
+        )
+    return CancellationAnswer(
+        workflow_id=workflow_id,
+        step_in_progress=answer.step_in_progress,
+        will_undo=answer.will_undo,
+        reason=answer.reason,
+        already_requested=answer.already_requested,
+        status_url=status_url,
+        result_url=_result_url(workflow_id),
     )
 
 

@@ -45,8 +45,12 @@ def _download_url(report_id: str) -> str:
     status_code=202,
     response_model=ReportStarted,
     responses={
-        200: {"model": ReportStarted, "description": "Idempotency-Key matched a running report."},
-        **problem_responses(400, 409, 413, 422, 503),
+        200: {
+            "model": ReportStarted,
+            "description": "The Idempotency-Key's report exists (running or finished); nothing "
+            "new was started.",
+        },
+        **problem_responses(400, 413, 422, 503),
     },
     summary="Start generating a report",
 )
@@ -59,7 +63,7 @@ async def generate_report(
     """Return at once with ``report_id`` and ``status_url``; the file appears when done.
 
     Without an ``Idempotency-Key`` every call generates a new report; with one, a retry finds
-    the report its first attempt started.
+    the report its first attempt started, also once that report has finished.
     """
     report_id = report_workflow_id(idempotency_key)
     outcome = await calls.start_once(
@@ -67,6 +71,7 @@ async def generate_report(
         request.to_config(),
         workflow_id=report_id,
         status_url=_status_url(report_id),
+        retry_key="Idempotency-Key" if idempotency_key else None,
         execution_timeout=REPORT_EXECUTION_TIMEOUT,
     )
     mark_started(response, started=outcome.started, location=_status_url(report_id))
@@ -74,6 +79,8 @@ async def generate_report(
         report_id=report_id,
         workflow_id=report_id,
         started=outcome.started,
+        status="generating" if outcome.ended is None else "finished",
+        workflow_status=outcome.ended,
         status_url=_status_url(report_id),
         download_url=_download_url(report_id),
     )

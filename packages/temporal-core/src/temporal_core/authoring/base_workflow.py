@@ -9,20 +9,31 @@ A concrete workflow declares its input and result models once, in the base's typ
         async def run(self, input: OrderInput) -> OrderOutput: ...
 
 and callers get ``WorkflowHandle[OrderWorkflow, OrderOutput]`` from ``OrderWorkflow.start_workflow``
-with the queue taken from the registry and the configured defaults applied. ``@workflow.defn`` and
+with the queue taken from the registry and the configured defaults applied. Updates are typed the
+same way: ``await ApprovalWorkflow.execute_update(client, id, ApprovalWorkflow.decide, request)``
+returns the handler's declared result, and ``update_with_start`` starts the workflow if needed and
+updates it in one atomic call. ``@workflow.defn`` and
 ``@workflow.run`` stay on the concrete class (the SDK ignores them on a base); the ``state`` query
 and ``cancel`` signal below are inherited by every subclass.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, ClassVar, Generic, Self, TypeVar, cast, get_args, get_origin
 
 from pydantic import BaseModel, Field
 from temporalio import workflow
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import (
+    Client,
+    ScheduleHandle,
+    ScheduleOverlapPolicy,
+    WithStartWorkflowOperation,
+    WorkflowHandle,
+    WorkflowUpdateHandle,
+    WorkflowUpdateStage,
+)
 from temporalio.common import (
     RetryPolicy,
     TypedSearchAttributes,
@@ -30,18 +41,21 @@ from temporalio.common import (
     WorkflowIDReusePolicy,
 )
 
-from temporal_core.authoring import activity_defaults
+from temporal_core.authoring.activity_options import declared_options
 from temporal_core.authoring.registry import registry
 from temporal_core.authoring.search_attributes import (
     SearchAttributesInput,
     to_typed_search_attributes,
 )
 from temporal_core.client.converter import pydantic_client
+from temporal_core.client.schedules import create_workflow_schedule
 
 __all__ = ["BaseWorkflow", "CancelRequest", "WorkflowState", "was_started"]
 
 TInput = TypeVar("TInput")
 TReturn = TypeVar("TReturn")
+UpdateArg = TypeVar("UpdateArg")
+UpdateResult = TypeVar("UpdateResult")
 
 
 class CancelRequest(BaseModel):
@@ -120,23 +134,24 @@ class BaseWorkflow(Generic[TInput, TReturn]):
         retry_policy: RetryPolicy | None = None,
         **options: Any,
     ) -> Any:
-        """Run ``activity`` with the configured timeouts and retry unless overridden here.
+        """Run ``activity`` with the options given here, else those it declared.
 
-        The activity runs on the queue it was registered on (so a workflow may call activities
-        of another worker service), else on this workflow's queue. Other keyword options go to
-        ``workflow.execute_activity`` unchanged.
+        ``activity`` is a module-level function or a method of an activities class
+        (``OrderActivities.charge_payment``). Options neither this call nor the activity's
+        ``@activity_defn`` set are filled on the worker from settings, and an activity
+        registered on another queue is sent there (``ActivityDefaultsInterceptor``, installed
+        by ``build_worker``). Other keyword options go to ``workflow.execute_activity`` unchanged.
         """
-        own_queue = workflow.info().task_queue
-        defaults = activity_defaults.for_queue(own_queue)
+        declared = declared_options(activity)
         return await workflow.execute_activity(
             activity,
             args=list(args),
-            task_queue=task_queue or _activity_queue(type(self), activity, own_queue),
-            start_to_close_timeout=start_to_close_timeout or defaults.start_to_close_timeout,
+            task_queue=task_queue,
+            start_to_close_timeout=start_to_close_timeout or declared.start_to_close_timeout,
             schedule_to_close_timeout=schedule_to_close_timeout
-            or defaults.schedule_to_close_timeout,
-            heartbeat_timeout=heartbeat_timeout or defaults.heartbeat_timeout,
-            retry_policy=retry_policy or defaults.retry_policy,
+            or declared.schedule_to_close_timeout,
+            heartbeat_timeout=heartbeat_timeout or declared.heartbeat_timeout,
+            retry_policy=retry_policy or declared.retry_policy,
             **options,
         )
 
@@ -230,6 +245,48 @@ class BaseWorkflow(Generic[TInput, TReturn]):
         )
 
     @classmethod
+    async def create_schedule(
+        cls,
+        client: Client,
+        *,
+        input: TInput,
+        schedule_id: str,
+        cron_expressions: Sequence[str] = (),
+        intervals: Sequence[timedelta] = (),
+        time_zone: str | None = None,
+        overlap: ScheduleOverlapPolicy = ScheduleOverlapPolicy.SKIP,
+        workflow_id_prefix: str | None = None,
+        paused: bool = False,
+        note: str | None = None,
+        task_queue: str | None = None,
+        **start_options: Any,
+    ) -> ScheduleHandle:
+        """Create a Temporal Schedule that starts this workflow with ``input`` again and again.
+
+        Unlike ``schedule_workflow`` (one run, delayed) the server starts a run at every cron
+        time or interval, named ``<workflow_id_prefix>-<time>`` (the prefix defaults to
+        ``schedule_id``). Other keywords (``execution_timeout``, ``retry_policy``, ``memo``,
+        ``search_attributes``, ``trigger_immediately``, ``rpc_timeout``...) are those of
+        ``temporal_core.client.schedules.create_workflow_schedule``. Raises
+        ``ScheduleAlreadyRunningError`` when a schedule with ``schedule_id`` exists.
+        """
+        return await create_workflow_schedule(
+            client,
+            workflow=cls.workflow_name(),
+            input=input,
+            task_queue=task_queue or cls.task_queue(),
+            schedule_id=schedule_id,
+            cron_expressions=cron_expressions,
+            intervals=intervals,
+            time_zone=time_zone,
+            overlap=overlap,
+            workflow_id_prefix=workflow_id_prefix,
+            paused=paused,
+            note=note,
+            **start_options,
+        )
+
+    @classmethod
     def get_handle(
         cls, client: Client, workflow_id: str, *, run_id: str | None = None
     ) -> WorkflowHandle[Self, TReturn]:
@@ -239,18 +296,142 @@ class BaseWorkflow(Generic[TInput, TReturn]):
         )
         return cast("WorkflowHandle[Self, TReturn]", handle)
 
+    # Updates ----------------------------------------------------------------------------------
+    # The SDK's update methods have a multi-parameter overload whose ``args`` pyright cannot
+    # type, so it calls each method "partially unknown"; the single-argument overload used here
+    # is fully typed and gives the handler's result type.
+    @classmethod
+    async def execute_update(
+        cls,
+        client: Client,
+        workflow_id: str,
+        update: workflow.UpdateMethodMultiParam[[Self, UpdateArg], UpdateResult],
+        arg: UpdateArg,
+        *,
+        run_id: str | None = None,
+        update_id: str | None = None,
+        rpc_timeout: timedelta | None = None,
+    ) -> UpdateResult:
+        """Run ``update`` (a ``@workflow.update`` method of this class) and return its result.
 
-def _activity_queue(workflow_cls: type, activity: Callable[..., Any], own_queue: str) -> str:
-    # An activity registered on the workflow's own registry queue runs on the queue this run
-    # actually uses (tests and deployments may rename it); one registered elsewhere goes there.
-    activity_queue = registry.queue_of_activity(activity)
-    if activity_queue is None:
-        return own_queue
-    try:
-        home_queue = registry.queue_of_workflow(workflow_cls)
-    except LookupError:
-        home_queue = None
-    return own_queue if activity_queue == home_queue else activity_queue
+        The result has the handler's declared type. A validator's rejection, or a handler that
+        raises, surfaces as ``WorkflowUpdateFailedError``; a rejected update leaves no event in
+        the workflow's history. ``rpc_timeout`` bounds the whole wait for the answer
+        (``WorkflowUpdateRPCTimeoutOrCancelledError`` when it runs out).
+        """
+        handle = cls.get_handle(client, workflow_id, run_id=run_id)
+        return await handle.execute_update(  # pyright: ignore[reportUnknownMemberType]
+            update, arg, id=update_id, rpc_timeout=rpc_timeout
+        )
+
+    @classmethod
+    async def start_update(
+        cls,
+        client: Client,
+        workflow_id: str,
+        update: workflow.UpdateMethodMultiParam[[Self, UpdateArg], UpdateResult],
+        arg: UpdateArg,
+        *,
+        wait_for_stage: WorkflowUpdateStage = WorkflowUpdateStage.ACCEPTED,
+        run_id: str | None = None,
+        update_id: str | None = None,
+        rpc_timeout: timedelta | None = None,
+    ) -> WorkflowUpdateHandle[UpdateResult]:
+        """Send ``update`` and return once it reached ``wait_for_stage`` (accepted by default).
+
+        Await the returned handle's ``result()`` for the handler's answer later; for an update
+        the validator rejected, that raises ``WorkflowUpdateFailedError`` at once.
+        """
+        handle = cls.get_handle(client, workflow_id, run_id=run_id)
+        return await handle.start_update(  # pyright: ignore[reportUnknownMemberType]
+            update, arg, wait_for_stage=wait_for_stage, id=update_id, rpc_timeout=rpc_timeout
+        )
+
+    @classmethod
+    async def update_with_start(
+        cls,
+        client: Client,
+        *,
+        input: TInput,
+        id: str,
+        update: workflow.UpdateMethodMultiParam[[Self, UpdateArg], UpdateResult],
+        arg: UpdateArg,
+        update_id: str | None = None,
+        rpc_timeout: timedelta | None = None,
+        **start_options: Any,
+    ) -> UpdateResult:
+        """Start the workflow unless it runs already, then run ``update`` on it; one atomic call.
+
+        The server either starts the workflow with the update in its first task or, when one
+        with ``id`` is running, updates that one (``id_conflict_policy`` defaults to
+        ``USE_EXISTING``; it must not be ``UNSPECIFIED``). ``start_options`` are those of
+        ``start_workflow`` (``task_queue``, timeouts, ``retry_policy``, ``memo``,
+        ``search_attributes``, ``id_reuse_policy``...). Returns the update's typed result.
+        """
+        operation = cls._with_start_operation(input=input, id=id, **start_options)
+        return await pydantic_client(client).execute_update_with_start_workflow(  # pyright: ignore[reportUnknownMemberType]
+            update,
+            arg,
+            start_workflow_operation=operation,
+            id=update_id,
+            rpc_timeout=rpc_timeout,
+        )
+
+    @classmethod
+    async def start_update_with_start(
+        cls,
+        client: Client,
+        *,
+        input: TInput,
+        id: str,
+        update: workflow.UpdateMethodMultiParam[[Self, UpdateArg], UpdateResult],
+        arg: UpdateArg,
+        wait_for_stage: WorkflowUpdateStage = WorkflowUpdateStage.ACCEPTED,
+        update_id: str | None = None,
+        rpc_timeout: timedelta | None = None,
+        **start_options: Any,
+    ) -> WorkflowUpdateHandle[UpdateResult]:
+        """Like ``update_with_start``, but return once the update reached ``wait_for_stage``.
+
+        ``get_handle(client, id)`` reaches the workflow afterwards; await the returned update
+        handle's ``result()`` for the handler's answer.
+        """
+        operation = cls._with_start_operation(input=input, id=id, **start_options)
+        return await pydantic_client(client).start_update_with_start_workflow(  # pyright: ignore[reportUnknownMemberType]
+            update,
+            arg,
+            start_workflow_operation=operation,
+            wait_for_stage=wait_for_stage,
+            id=update_id,
+            rpc_timeout=rpc_timeout,
+        )
+
+    @classmethod
+    def _with_start_operation(
+        cls,
+        *,
+        input: TInput,
+        id: str,
+        task_queue: str | None = None,
+        search_attributes: SearchAttributesInput | None = None,
+        id_conflict_policy: WorkflowIDConflictPolicy = WorkflowIDConflictPolicy.USE_EXISTING,
+        **options: Any,
+    ) -> WithStartWorkflowOperation[Any, Any]:
+        if id_conflict_policy == WorkflowIDConflictPolicy.UNSPECIFIED:
+            # The server refuses an update-with-start without a policy; say why here instead.
+            raise ValueError("update_with_start needs an id_conflict_policy, e.g. USE_EXISTING")
+        return WithStartWorkflowOperation(
+            cls.workflow_name(),
+            input,
+            id=id,
+            task_queue=task_queue or cls.task_queue(),
+            id_conflict_policy=id_conflict_policy,
+            result_type=cls.return_type,
+            search_attributes=to_typed_search_attributes(search_attributes)
+            if search_attributes
+            else None,
+            **options,
+        )
 
 
 def was_started(handle: WorkflowHandle[Any, Any]) -> bool:

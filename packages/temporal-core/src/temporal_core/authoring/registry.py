@@ -1,9 +1,11 @@
 """Which workflows and activities run on which task queue.
 
 ``@workflow_defn(queue=...)`` and ``@activity_defn(queue=...)`` stack with the SDK decorators in
-either order. Worker packages announce themselves with an entry point in the
-``temporal_core.workers`` group (name: the queue, value: the module whose import registers it), so
-``discover()`` finds every installed worker package without a hand-kept list.
+either order; ``@activity_defn`` also works on the methods of an activities class, whose instance
+a worker package's registration module supplies with ``registry.add_activities_factory``
+(``build_worker`` binds the methods to it). Worker packages announce themselves with an entry
+point in the ``temporal_core.workers`` group (name: the queue, value: the module whose import
+registers it), so ``discover()`` finds every installed worker package without a hand-kept list.
 """
 
 from __future__ import annotations
@@ -11,19 +13,25 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from importlib.metadata import entry_points
 from typing import Any, TypeVar
 
 import temporalio.activity
 import temporalio.workflow
+from temporalio.common import RetryPolicy
+
+from temporal_core.authoring.activity_options import ActivityOptions, declare_options
 
 __all__ = [
     "WORKERS_ENTRY_POINT_GROUP",
+    "ActivitiesFactory",
     "QueueContents",
     "Registry",
     "RegistryError",
     "WorkerPackage",
     "activity_defn",
+    "installed_worker_distributions",
     "registry",
     "workflow_defn",
 ]
@@ -32,6 +40,9 @@ WORKERS_ENTRY_POINT_GROUP = "temporal_core.workers"
 
 ClassT = TypeVar("ClassT", bound=type)
 FuncT = TypeVar("FuncT", bound=Callable[..., Any])
+
+ActivitiesFactory = Callable[[], object]
+"""Builds an instance whose ``@activity_defn`` methods a worker runs (with its collaborators)."""
 
 
 class RegistryError(LookupError):
@@ -48,10 +59,15 @@ class WorkerPackage:
 
 @dataclass
 class QueueContents:
-    """The workflow classes and activity callables registered on one task queue."""
+    """What is registered on one task queue.
+
+    ``activities`` holds module-level functions as they are and methods as their class's
+    (unbound) functions; ``activity_factories`` build the instances those methods run on.
+    """
 
     workflows: list[type] = field(default_factory=list[type])
     activities: list[Callable[..., Any]] = field(default_factory=list[Callable[..., Any]])
+    activity_factories: list[ActivitiesFactory] = field(default_factory=list[ActivitiesFactory])
 
 
 def _origin(obj: Any) -> str:
@@ -80,6 +96,7 @@ class Registry:
     def __init__(self) -> None:
         self._workflows: dict[str, tuple[str, type]] = {}  # origin -> (queue, class)
         self._activities: dict[str, tuple[str, Callable[..., Any]]] = {}
+        self._factories: dict[str, tuple[str, ActivitiesFactory]] = {}
         self._packages: dict[str, WorkerPackage] | None = None
 
     # Registration -------------------------------------------------------------------------
@@ -110,6 +127,17 @@ class Registry:
         self._activities[origin] = (queue, fn)
         self._check_unique_names(strict=False)
 
+    def add_activities_factory(self, factory: ActivitiesFactory, queue: str) -> None:
+        """Let ``build_worker`` call ``factory`` for the instance ``queue``'s methods run on.
+
+        A worker package's registration module passes its wiring function here, so every
+        worker of the queue gets the collaborators that function chooses.
+        """
+        _check_queue_name(queue)
+        # Keyed like the other registrations, so re-importing the module replaces it.
+        origin = f"{getattr(factory, '__module__', '')}.{getattr(factory, '__qualname__', factory)}"
+        self._factories[origin] = (queue, factory)
+
     # Queries ------------------------------------------------------------------------------
     def queues(self) -> list[str]:
         """Every queue that has at least one workflow or activity registered, sorted."""
@@ -123,6 +151,7 @@ class Registry:
         contents = QueueContents(
             workflows=[cls for q, cls in self._workflows.values() if q == queue],
             activities=[fn for q, fn in self._activities.values() if q == queue],
+            activity_factories=[f for q, f in self._factories.values() if q == queue],
         )
         if not contents.workflows and not contents.activities:
             raise RegistryError(
@@ -144,6 +173,11 @@ class Registry:
         known = self._activities.get(_origin(fn))
         return known[0] if known is not None else None
 
+    def activity_queues(self) -> dict[str, str]:
+        """The queue of every registered activity, by its Temporal activity name."""
+        self._check_unique_names(strict=True)
+        return {_activity_name(fn): queue for queue, fn in self._activities.values()}
+
     # Discovery ----------------------------------------------------------------------------
     def discover(self, *, refresh: bool = False) -> list[WorkerPackage]:
         """Import every installed worker package named in the entry-point group.
@@ -159,17 +193,20 @@ class Registry:
         wanted = _normalise(distribution)
         return next((p for p in self.discover() if _normalise(p.distribution) == wanted), None)
 
+    def load_queue(self, queue: str) -> None:
+        """Import the installed worker package module that registers ``queue``, if there is one.
+
+        ``build_worker`` calls this so a queue's registration (its activities factory above
+        all) is in place even when the caller imported only the workflow module.
+        """
+        for point in entry_points(group=WORKERS_ENTRY_POINT_GROUP, name=queue):
+            _import_entry_point(point.name, point.value)
+
     def _load_entry_points(self) -> dict[str, WorkerPackage]:
         by_distribution: dict[str, list[str]] = {}
         for point in entry_points(group=WORKERS_ENTRY_POINT_GROUP):
             queue = point.name
-            try:
-                importlib.import_module(point.value)
-            except Exception as error:
-                raise RegistryError(
-                    f"worker package entry point {queue} = {point.value!r} failed to import: "
-                    f"{error}"
-                ) from error
+            _import_entry_point(queue, point.value)
             if queue not in self.queues():
                 raise RegistryError(
                     f"entry point {queue} = {point.value!r} registered nothing on queue {queue!r}"
@@ -194,6 +231,7 @@ class Registry:
         """Forget every registration (for tests)."""
         self._workflows.clear()
         self._activities.clear()
+        self._factories.clear()
         self._packages = None
 
 
@@ -221,6 +259,15 @@ def _check_names(
                 "pass a distinct name= to the SDK decorator"
             )
         seen[name] = origin
+
+
+def _import_entry_point(queue: str, module: str) -> None:
+    try:
+        importlib.import_module(module)
+    except Exception as error:
+        raise RegistryError(
+            f"worker package entry point {queue} = {module!r} failed to import: {error}"
+        ) from error
 
 
 def _normalise(name: str) -> str:
@@ -253,10 +300,29 @@ def workflow_defn(*, queue: str) -> Callable[[ClassT], ClassT]:
     return decorate
 
 
-def activity_defn(*, queue: str) -> Callable[[FuncT], FuncT]:
-    """Register an activity on ``queue``; stack over or under ``@activity.defn``."""
+def activity_defn(
+    *,
+    queue: str,
+    start_to_close_timeout: timedelta | None = None,
+    schedule_to_close_timeout: timedelta | None = None,
+    heartbeat_timeout: timedelta | None = None,
+    retry_policy: RetryPolicy | None = None,
+) -> Callable[[FuncT], FuncT]:
+    """Register an activity on ``queue``; stack over or under ``@activity.defn``.
+
+    The timeouts and retry policy are the activity's own: ``BaseWorkflow.execute_activity`` uses
+    them unless the call passes its own, and the worker fills what neither sets from settings.
+    Works on module-level functions and on methods of an activities class.
+    """
+    options = ActivityOptions(
+        start_to_close_timeout=start_to_close_timeout,
+        schedule_to_close_timeout=schedule_to_close_timeout,
+        heartbeat_timeout=heartbeat_timeout,
+        retry_policy=retry_policy,
+    )
 
     def decorate(fn: FuncT) -> FuncT:
+        declare_options(fn, options)
         if not _in_sandbox():
             registry.add_activity(fn, queue)
         return fn
@@ -267,3 +333,17 @@ def activity_defn(*, queue: str) -> Callable[[FuncT], FuncT]:
 def registered_queues(packages: Iterable[WorkerPackage]) -> list[str]:
     """Every queue served by ``packages``, sorted and without repeats."""
     return sorted({queue for package in packages for queue in package.queues})
+
+
+def installed_worker_distributions() -> tuple[str, ...]:
+    """The installed distributions that announce worker queues, sorted; imports nothing.
+
+    Read from the ``temporal_core.workers`` entry points' metadata only, so a launcher (the local
+    stack) can find every worker service without loading any worker code.
+    """
+    names = {
+        point.dist.name
+        for point in entry_points(group=WORKERS_ENTRY_POINT_GROUP)
+        if point.dist is not None
+    }
+    return tuple(sorted(names))

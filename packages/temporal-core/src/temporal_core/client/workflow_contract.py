@@ -15,6 +15,9 @@ every call a caller makes, typed by those models::
     state: OrderState = await ORDER.query_state(client, "order-1")
     await ORDER.signal(client, "order-1", CANCEL, CancelRequest(reason="dup"))
     output: OrderOutput = await ORDER.result(client, "order-1")
+    schedule = await ORDER.create_schedule(
+        client, OrderInput(...), schedule_id="nightly", cron_expressions=["0 2 * * *"]
+    )
 
 The worker that implements the contract checks itself against it with
 ``temporal_core.authoring.contract_check.drift`` (a test per worker package), so a renamed
@@ -23,7 +26,7 @@ workflow, a moved queue or a changed model fails CI instead of a production call
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
@@ -31,6 +34,8 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 from temporalio.client import (
     Client,
+    ScheduleHandle,
+    ScheduleOverlapPolicy,
     WorkflowExecutionDescription,
     WorkflowHandle,
     WorkflowUpdateHandle,
@@ -42,6 +47,7 @@ from temporal_core.authoring.search_attributes import (
     to_typed_search_attributes,
 )
 from temporal_core.client.converter import pydantic_client
+from temporal_core.client.schedules import create_workflow_schedule
 
 __all__ = ["QueryContract", "SignalContract", "UpdateContract", "WorkflowContract"]
 
@@ -112,10 +118,7 @@ class WorkflowContract(Generic[InputT, ResultT, StateT]):
         **options: Any,
     ) -> WorkflowHandle[Any, ResultT]:
         """Start the workflow on its queue; other keywords go to ``Client.start_workflow``."""
-        if not isinstance(input, self.input_type):
-            raise TypeError(
-                f"{self.name} takes {self.input_type.__name__}, got {type(input).__name__}"
-            )
+        self._check_input(input)
         return await pydantic_client(client).start_workflow(
             self.name,
             input,
@@ -128,6 +131,44 @@ class WorkflowContract(Generic[InputT, ResultT, StateT]):
             memo=memo,
             start_delay=start_delay,
             **options,
+        )
+
+    async def create_schedule(
+        self,
+        client: Client,
+        input: InputT,
+        *,
+        schedule_id: str,
+        cron_expressions: Sequence[str] = (),
+        intervals: Sequence[timedelta] = (),
+        time_zone: str | None = None,
+        overlap: ScheduleOverlapPolicy = ScheduleOverlapPolicy.SKIP,
+        workflow_id_prefix: str | None = None,
+        paused: bool = False,
+        note: str | None = None,
+        task_queue: str | None = None,
+        **start_options: Any,
+    ) -> ScheduleHandle:
+        """Create a Temporal Schedule that starts the workflow on its queue again and again.
+
+        The same as ``BaseWorkflow.create_schedule`` for a caller without the workflow class;
+        other keywords go to ``temporal_core.client.schedules.create_workflow_schedule``.
+        """
+        self._check_input(input)
+        return await create_workflow_schedule(
+            client,
+            workflow=self.name,
+            input=input,
+            task_queue=task_queue or self.queue,
+            schedule_id=schedule_id,
+            cron_expressions=cron_expressions,
+            intervals=intervals,
+            time_zone=time_zone,
+            overlap=overlap,
+            workflow_id_prefix=workflow_id_prefix,
+            paused=paused,
+            note=note,
+            **start_options,
         )
 
     def get_handle(
@@ -221,6 +262,12 @@ class WorkflowContract(Generic[InputT, ResultT, StateT]):
     ) -> ResultT:
         """Wait for the result; raises ``WorkflowFailureError`` when the run did not complete."""
         return await self.get_handle(client, workflow_id).result(rpc_timeout=rpc_timeout)
+
+    def _check_input(self, input: object) -> None:
+        if not isinstance(input, self.input_type):
+            raise TypeError(
+                f"{self.name} takes {self.input_type.__name__}, got {type(input).__name__}"
+            )
 
     def _check_declared(
         self,

@@ -1,9 +1,11 @@
-"""A ``temporal server start-dev`` child process that tests can stop and restart."""
+"""A ``temporal server start-dev`` child process that tests can stop, restart and freeze."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
+from collections.abc import AsyncGenerator
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -18,7 +20,8 @@ __all__ = ["DevServerProcess"]
 class DevServerProcess:
     """The real dev server on ``127.0.0.1:<port>``; it restarts on the same port after a stop/kill.
 
-    State is kept in ``db_filename`` when given, so a restart can keep workflows.
+    State is kept in ``db_filename`` when given, so a restart can keep workflows. ``frozen()``
+    suspends the process (SIGSTOP) without closing its sockets: a hung server, not a dead one.
     """
 
     def __init__(
@@ -70,11 +73,30 @@ class DevServerProcess:
                 raise TimeoutError(f"dev server on {self.address} not ready after {timeout}s")
             await asyncio.sleep(0.2)
 
+    @contextlib.asynccontextmanager
+    async def frozen(self) -> AsyncGenerator[None]:
+        """Suspend the server for the ``async with`` body, then let it run on.
+
+        Connections stay open and requests are accepted by the kernel but never answered, the
+        way a hung or overloaded server behaves. The server is resumed (SIGCONT) however the
+        body ends.
+        """
+        process = self._process
+        if process is None or process.returncode is not None:
+            raise RuntimeError("the dev server is not running")
+        process.send_signal(signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            process.send_signal(signal.SIGCONT)
+
     async def stop(self) -> None:
         """Terminate the server (SIGTERM, then SIGKILL after 10 s) and wait for it to exit."""
         process, self._process = self._process, None
         if process is None or process.returncode is not None:
             return
+        # A suspended process would hold SIGTERM pending; resuming it first is harmless.
+        process.send_signal(signal.SIGCONT)
         process.terminate()
         try:
             await asyncio.wait_for(process.wait(), 10)

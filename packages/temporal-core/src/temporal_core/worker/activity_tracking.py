@@ -1,8 +1,10 @@
 """Which activities a worker process is running right now, so a drain can say what it waited for.
 
-:class:`ActivityTracker` is a worker interceptor: it notes every activity as it starts and how it
-ended. The runner reads :meth:`ActivityTracker.in_flight` when a shutdown signal arrives and
-:meth:`ActivityTracker.outcomes_of` once the workers have drained, and logs both.
+:class:`ActivityTracker` is a worker interceptor: it notes every activity while it runs. When a
+shutdown signal arrives the runner calls :meth:`ActivityTracker.watch_in_flight`, which returns
+what is running and from then on keeps how each of those runs ends; once the workers have drained
+it reads :meth:`ActivityTracker.outcomes_of` and logs both. Outcomes of runs nobody watches are
+not kept, so a worker that runs for months holds only what is running now.
 """
 
 from __future__ import annotations
@@ -43,13 +45,13 @@ class ActivityRun:
 
 
 class ActivityTracker(Interceptor):
-    """Keeps the set of running activities and the outcome of the ones that finished."""
+    """Keeps the running activities, and how the runs a drain waits for ended."""
 
     def __init__(self) -> None:
-        """Start with nothing running."""
+        """Start with nothing running and nothing watched."""
         self._lock = threading.Lock()
         self._running: dict[str, ActivityRun] = {}
-        self._outcomes: dict[str, str] = {}
+        self._watched: dict[str, str] = {}  # run key -> outcome, for runs a drain waits for
 
     def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
         """Wrap every activity this worker runs."""
@@ -65,10 +67,27 @@ class ActivityTracker(Interceptor):
             ]
         return sorted(runs, key=lambda run: run.started_at)
 
-    def outcomes_of(self, runs: list[ActivityRun]) -> dict[str, str]:
-        """How each of ``runs`` ended: completed, failed, cancelled, or still running."""
+    def watch_in_flight(self) -> list[ActivityRun]:
+        """What runs now, oldest first; from now on how each of these ends is kept.
+
+        A drain calls this when it begins and reads :meth:`outcomes_of` for the same runs when
+        it is over. Runs that start later, or ended earlier, are not kept.
+        """
         with self._lock:
-            return {run.key: self._outcomes.get(run.key, "still running") for run in runs}
+            runs = sorted(self._running.values(), key=lambda run: run.started_at)
+            for run in runs:
+                self._watched.setdefault(run.key, _STILL_RUNNING)
+        return runs
+
+    def outcomes_of(self, runs: list[ActivityRun]) -> dict[str, str]:
+        """How each watched run ended: completed, failed, cancelled or still running."""
+        with self._lock:
+            return {run.key: self._watched.get(run.key, _STILL_RUNNING) for run in runs}
+
+    def retained(self) -> int:
+        """How many runs the tracker holds: the running ones plus the watched ones."""
+        with self._lock:
+            return len(self._running.keys() | self._watched.keys())
 
     def _started(self, run: ActivityRun) -> None:
         with self._lock:
@@ -77,7 +96,11 @@ class ActivityTracker(Interceptor):
     def _finished(self, run: ActivityRun, outcome: str) -> None:
         with self._lock:
             self._running.pop(run.key, None)
-            self._outcomes[run.key] = outcome
+            if run.key in self._watched:
+                self._watched[run.key] = outcome
+
+
+_STILL_RUNNING = "still running"
 
 
 class _TrackingInbound(ActivityInboundInterceptor):

@@ -188,7 +188,7 @@ class WorkerRunner:
 
     async def _drain(self, runs: dict[asyncio.Task[None], str]) -> None:
         """Shut every worker down, logging what was in flight and how it ended."""
-        in_flight = self._tracker.in_flight()
+        in_flight = self._tracker.watch_in_flight()
         reason = signal.Signals(self._stop_signal).name if self._stop_signal else "worker failure"
         for queue in self.options.queues:
             queue_runs = [run for run in in_flight if run.task_queue == queue]

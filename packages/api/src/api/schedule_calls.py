@@ -1,0 +1,204 @@
+"""The Temporal Schedule calls of the API, with their HTTP meaning decided in one place.
+
+* ``create`` turns a taken schedule id into a 409 and a spec the server refuses (a cron
+  expression it cannot read, a time zone it does not know) into a 422 naming the field.
+* ``describe`` turns an unknown id, or the id of a schedule that starts another workflow type,
+  into a 404; every call on one schedule goes through it first.
+* Every call carries the API's deadline, so a Temporal outage becomes a 503.
+
+Ownership: schedules are not tied to a caller yet. When authentication arrives, ``create`` is
+where the caller is recorded (in the schedule memo, beside ``cron_expression``), ``describe`` is
+the one gate where a schedule of another caller becomes a 404, and ``list_all`` filters by it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Mapping
+from datetime import timedelta
+from typing import Any, TypeVar, cast
+
+from pydantic import BaseModel
+from temporal_core import WorkflowContract
+from temporal_core.client.converter import pydantic_client
+from temporalio.api.common.v1 import Payload
+from temporalio.client import (
+    Client,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleDescription,
+    ScheduleListActionStartWorkflow,
+    ScheduleListDescription,
+    ScheduleOverlapPolicy,
+)
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.errors.schedules import ScheduleAlreadyExists, ScheduleNotFound
+from api.responses import invalid
+from api.settings import ApiSettings
+
+__all__ = ["ScheduleCalls"]
+
+InputT = TypeVar("InputT", bound=BaseModel)
+
+CRON_MEMO_KEY = "cron_expression"
+
+
+class ScheduleCalls:
+    """Schedule calls on one client, routed to the configured task queues."""
+
+    def __init__(
+        self,
+        client: Client,
+        settings: ApiSettings,
+        *,
+        task_queues: Mapping[str, str] | None = None,
+    ) -> None:
+        """Call Temporal through ``client`` with the deadline from ``settings``.
+
+        ``task_queues`` maps a contract's queue to the task queue the scheduled runs start on
+        (tests route to per-test queues, as with ``WorkflowCalls``).
+        """
+        self.client = client
+        self._deadline = timedelta(seconds=settings.temporal_call_timeout_seconds)
+        self._task_queues = dict(task_queues or {})
+
+    async def create(
+        self,
+        contract: WorkflowContract[InputT, Any, Any],
+        input: InputT,
+        *,
+        schedule_id: str,
+        workflow_id_prefix: str,
+        cron_expression: str | None,
+        interval: timedelta | None,
+        time_zone: str,
+        overlap: ScheduleOverlapPolicy,
+        paused: bool,
+        note: str | None,
+        **start_options: Any,
+    ) -> None:
+        """Create schedule ``schedule_id`` whose runs' workflow ids start with the prefix."""
+        try:
+            await contract.create_schedule(
+                self.client,
+                input,
+                schedule_id=schedule_id,
+                workflow_id_prefix=workflow_id_prefix,
+                cron_expressions=[cron_expression] if cron_expression else [],
+                intervals=[interval] if interval else [],
+                time_zone=time_zone,
+                overlap=overlap,
+                paused=paused,
+                note=note,
+                task_queue=self._task_queues.get(contract.queue, contract.queue),
+                schedule_memo={CRON_MEMO_KEY: cron_expression} if cron_expression else None,
+                rpc_timeout=self._deadline,
+                **start_options,
+            )
+        except ScheduleAlreadyRunningError:
+            raise ScheduleAlreadyExists(
+                f"schedule {schedule_id} already exists; delete it first or use another id",
+                schedule_id=schedule_id,
+            ) from None
+        except RPCError as error:
+            if error.status != RPCStatusCode.INVALID_ARGUMENT:
+                raise
+            # The server is the authority on cron syntax; say which field it did not accept.
+            if "time zone" in error.message:
+                raise invalid(
+                    ("body", "time_zone"), error.message, time_zone, "time_zone"
+                ) from None
+            raise invalid(
+                ("body", "cron_expression"), error.message, cron_expression, "cron_expression"
+            ) from None
+
+    async def describe(
+        self, contract: WorkflowContract[Any, Any, Any], schedule_id: str
+    ) -> ScheduleDescription:
+        """Describe ``schedule_id``; 404 unless it exists and starts ``contract``'s workflow."""
+        try:
+            description = await self.client.get_schedule_handle(schedule_id).describe(
+                rpc_timeout=self._deadline
+            )
+        except RPCError as error:
+            if error.status == RPCStatusCode.NOT_FOUND:
+                raise self._not_found(contract, schedule_id) from None
+            raise
+        action = description.schedule.action
+        if not isinstance(action, ScheduleActionStartWorkflow) or action.workflow != contract.name:
+            raise self._not_found(contract, schedule_id)
+        return description
+
+    async def start_input(
+        self, contract: WorkflowContract[InputT, Any, Any], description: ScheduleDescription
+    ) -> InputT:
+        """The input model every run of a described schedule starts with."""
+        action = description.schedule.action
+        assert isinstance(action, ScheduleActionStartWorkflow)  # describe() made sure of it
+        payloads: list[Payload] = list(action.args)
+        converter = pydantic_client(self.client).data_converter
+        (value,) = await converter.decode(payloads, [contract.input_type])
+        return cast(InputT, value)
+
+    async def list_all(
+        self, contract: WorkflowContract[Any, Any, Any]
+    ) -> list[ScheduleListDescription]:
+        """Every schedule that starts ``contract``'s workflow type."""
+        found: list[ScheduleListDescription] = []
+        async for listed in await self.client.list_schedules(rpc_timeout=self._deadline):
+            action = listed.schedule.action if listed.schedule else None
+            if (
+                isinstance(action, ScheduleListActionStartWorkflow)
+                and action.workflow == contract.name
+            ):
+                found.append(listed)
+        return found
+
+    async def pause(
+        self, contract: WorkflowContract[Any, Any, Any], schedule_id: str, note: str | None
+    ) -> None:
+        """Stop starting runs until unpaused; a trigger still starts one."""
+        await self.describe(contract, schedule_id)
+        handle = self.client.get_schedule_handle(schedule_id)
+        await self._on_missing(
+            contract, schedule_id, handle.pause(note=note, rpc_timeout=self._deadline)
+        )
+
+    async def unpause(
+        self, contract: WorkflowContract[Any, Any, Any], schedule_id: str, note: str | None
+    ) -> None:
+        """Start runs at the schedule's times again."""
+        await self.describe(contract, schedule_id)
+        handle = self.client.get_schedule_handle(schedule_id)
+        await self._on_missing(
+            contract, schedule_id, handle.unpause(note=note, rpc_timeout=self._deadline)
+        )
+
+    async def trigger(self, contract: WorkflowContract[Any, Any, Any], schedule_id: str) -> None:
+        """Start one run now, under the schedule's overlap policy."""
+        await self.describe(contract, schedule_id)
+        handle = self.client.get_schedule_handle(schedule_id)
+        await self._on_missing(contract, schedule_id, handle.trigger(rpc_timeout=self._deadline))
+
+    async def delete(self, contract: WorkflowContract[Any, Any, Any], schedule_id: str) -> None:
+        """Delete the schedule; runs it already started go on."""
+        await self.describe(contract, schedule_id)
+        handle = self.client.get_schedule_handle(schedule_id)
+        await self._on_missing(contract, schedule_id, handle.delete(rpc_timeout=self._deadline))
+
+    async def _on_missing(
+        self, contract: WorkflowContract[Any, Any, Any], schedule_id: str, call: Awaitable[None]
+    ) -> None:
+        # Deleted between the describe and this call: the same 404 as if it never existed.
+        try:
+            await call
+        except RPCError as error:
+            if error.status == RPCStatusCode.NOT_FOUND:
+                raise self._not_found(contract, schedule_id) from None
+            raise
+
+    @staticmethod
+    def _not_found(contract: WorkflowContract[Any, Any, Any], schedule_id: str) -> ScheduleNotFound:
+        return ScheduleNotFound(
+            f"no schedule of {contract.name} has the id {schedule_id}", schedule_id=schedule_id
+        )
