@@ -20,6 +20,7 @@ from temporal_core.observability.tracing import configure_telemetry
 
 from api.content_too_large import render_content_too_large_as_problem
 from api.deps import AppDependencies
+from api.openapi_limits import state_setting_limits
 from api.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from api.routes import approvals, health, orders, reports, schedules
 from api.settings import ApiSettings
@@ -97,13 +98,14 @@ def create_app(
     _instrument(app)
     # After the instrumentation, which expects FastAPI's own stack and wraps inside it.
     render_content_too_large_as_problem(app)
-    _document_problems_as_problem_json(app)
+    _document_problems_as_problem_json(app, api_settings)
     return app
 
 
-def _document_problems_as_problem_json(app: FastAPI) -> None:
+def _document_problems_as_problem_json(app: FastAPI, settings: ApiSettings) -> None:
     # FastAPI documents every response model as application/json; error answers are sent as
-    # application/problem+json only, so the schema should say exactly that.
+    # application/problem+json only, so the schema should say exactly that. The limits that
+    # come from settings are written in too.
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -115,6 +117,7 @@ def _document_problems_as_problem_json(app: FastAPI) -> None:
                         content = response.get("content", {})
                         if PROBLEM_MEDIA_TYPE in content:
                             content.pop("application/json", None)
+            state_setting_limits(schema, settings)
             app.openapi_schema = schema
         return app.openapi_schema
 

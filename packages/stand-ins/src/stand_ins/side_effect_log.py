@@ -117,6 +117,14 @@ class SideEffectLog:
         with self._connect() as connection:
             return self._find(connection, kind, key)
 
+    def count(self, kind: str) -> int:
+        """How many effects of ``kind`` are stored, repeats included (cheap enough to poll)."""
+        with self._connect() as connection:
+            row = connection.execute(
+                "SELECT COUNT(*) FROM side_effects WHERE kind = ?", (kind,)
+            ).fetchone()
+        return int(row[0])
+
     def entries(self, *, key: str | None = None, key_prefix: str | None = None) -> list[SideEffect]:
         """Every effect in the order it happened, optionally only for one key or key prefix."""
         query = "SELECT seq, kind, key, payload, recorded_at FROM side_effects"

@@ -12,9 +12,9 @@ from contracts.approvals import (
     DecisionOutcome,
     DecisionRequest,
 )
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from api.models.common import BusinessKey, WorkflowStatusName
+from api.models.common import BusinessKey, EmailAddress, WorkflowStatusName
 
 __all__ = [
     "ApprovalRequest",
@@ -47,7 +47,7 @@ class ApprovalRequest(BaseModel):
     )
 
     request_id: BusinessKey = Field(description="Business key; the workflow id is `approval-<id>`.")
-    approver_email: EmailStr
+    approver_email: EmailAddress
     subject: str = Field(default="", max_length=200)
     details: str = Field(default="", max_length=5000)
     timeout_seconds: int = Field(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import Header, Path, Query
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 __all__ = [
     "BUSINESS_KEY_PATTERN",
@@ -13,6 +13,7 @@ __all__ = [
     "ApprovalIdPath",
     "BusinessKey",
     "CancelBody",
+    "EmailAddress",
     "IdempotencyKeyHeader",
     "OrderIdPath",
     "ReportIdPath",
@@ -36,6 +37,30 @@ BusinessKey = Annotated[
     StringConstraints(pattern=BUSINESS_KEY_PATTERN, min_length=1, max_length=BUSINESS_KEY_MAX),
 ]
 """A client-chosen id (order id, request id): 1-64 of ``A-Z a-z 0-9 _ . : -``."""
+
+
+def _either_case(word: str) -> str:
+    return "".join(f"[{letter.upper()}{letter}]" for letter in word)
+
+
+_SPECIAL_USE_NAMES = ("arpa", "invalid", "local", "localhost", "onion", "test")
+EMAIL_PATTERN = (
+    r"^[^@]+@(?![^@]*\.(?:"
+    + "|".join(_either_case(name) for name in _SPECIAL_USE_NAMES)
+    + r")$)[^@]+\.[^@.]+$"
+)
+"""What the e-mail check demands beyond ``format: email``, written into the schema: a dotted
+domain that is not under a special-use name (RFC 6761: ``.test``, ``.localhost``, ...)."""
+
+EmailAddress = Annotated[
+    EmailStr,
+    Field(
+        json_schema_extra={"pattern": EMAIL_PATTERN},
+        description="A deliverable address: its domain has a dot and is not a special-use name "
+        "such as `example.test` or `localhost`.",
+    ),
+]
+"""An e-mail address as ``email-validator`` accepts it; the schema states its extra rules."""
 
 
 def _workflow_id_path(example: str, description: str) -> Any:

@@ -10,14 +10,13 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
-    EmailStr,
     Field,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from api.models.common import BusinessKey, WorkflowStatusName
+from api.models.common import BusinessKey, EmailAddress, WorkflowStatusName
 
 __all__ = [
     "BatchItem",
@@ -60,7 +59,7 @@ class OrderRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_ORDER_EXAMPLE]})
 
     order_id: BusinessKey = Field(description="Business key; the workflow id is `order-<id>`.")
-    customer_email: EmailStr
+    customer_email: EmailAddress
     amount: float = Field(
         gt=0, le=MAX_AMOUNT, allow_inf_nan=False, description="Positive and finite."
     )
@@ -89,10 +88,18 @@ class UrgentOrderRequest(OrderRequest):
     )
 
     execution_timeout_seconds: int = Field(default=30 * 60, ge=1, le=7 * 24 * 3600)
-    run_timeout_seconds: int = Field(default=15 * 60, ge=1, le=7 * 24 * 3600)
+    run_timeout_seconds: int = Field(
+        default=15 * 60, ge=1, le=7 * 24 * 3600, description="At most `execution_timeout_seconds`."
+    )
     max_attempts: int = Field(default=2, ge=1, le=10, description="1 means no retry.")
     initial_retry_interval_seconds: float = Field(default=1.0, gt=0, le=3600, allow_inf_nan=False)
-    max_retry_interval_seconds: float = Field(default=10.0, gt=0, le=3600, allow_inf_nan=False)
+    max_retry_interval_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        allow_inf_nan=False,
+        description="At least `initial_retry_interval_seconds`.",
+    )
 
     # Field validators (not a model validator) so the 422 names the field at fault. Each runs
     # after the field it compares with, which is declared above it and so already validated.
@@ -121,9 +128,15 @@ class ScheduleQuery(BaseModel):
     The longest delay is a setting (``API_MAX_START_DELAY_SECONDS``), checked by the route.
     """
 
-    delay_seconds: int | None = Field(default=None, ge=1, description="Delay in seconds.")
+    delay_seconds: int | None = Field(
+        default=None, ge=1, description="Delay in seconds; give this or `delay_minutes`."
+    )
     delay_minutes: int | None = Field(
-        default=None, ge=1, description="Delay in minutes (the guide's parameter)."
+        default=None,
+        ge=1,
+        # The one example: a request built from examples must give exactly one of the two.
+        examples=[5],
+        description="Delay in minutes (the guide's parameter); give this or `delay_seconds`.",
     )
 
     @model_validator(mode="after")

@@ -28,7 +28,12 @@ class ReportRequest(BaseModel):
         default="sales", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
     )
     rows: int = Field(default=1000, ge=1, le=MAX_ROWS)
-    chunk_size: int = Field(default=100, ge=1, le=MAX_ROWS)
+    chunk_size: int = Field(
+        default=100,
+        ge=1,
+        le=MAX_ROWS,
+        description="Rows per chunk; `rows / chunk_size` may make at most 1000 chunks.",
+    )
     format: ReportFormat = "csv"
 
     @model_validator(mode="after")

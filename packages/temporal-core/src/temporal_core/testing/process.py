@@ -18,7 +18,7 @@ __all__ = ["DevServerProcess"]
 
 
 class DevServerProcess:
-    """The real dev server on ``127.0.0.1:<port>``; ``stop()`` then ``start()`` keeps the port.
+    """The real dev server on ``127.0.0.1:<port>``; it restarts on the same port after a stop/kill.
 
     State is kept in ``db_filename`` when given, so a restart can keep workflows. ``frozen()``
     suspends the process (SIGSTOP) without closing its sockets: a hung server, not a dead one.
@@ -103,6 +103,18 @@ class DevServerProcess:
         except TimeoutError:
             process.kill()
             await process.wait()
+
+    async def kill(self) -> None:
+        """Crash the server (SIGKILL, no shutdown) and wait for it to exit; ``start()`` revives it.
+
+        What a power cut or an OOM kill does: with ``db_filename`` the next start recovers from
+        whatever the database holds at that instant.
+        """
+        process, self._process = self._process, None
+        if process is None or process.returncode is not None:
+            return
+        process.kill()
+        await process.wait()
 
     async def __aenter__(self) -> Self:
         await self.start()
