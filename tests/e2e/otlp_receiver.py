@@ -31,6 +31,8 @@ class ReceivedSpan:
     parent_span_id: str
     kind: int
     is_error: bool
+    status_message: str
+    duration_ns: int
     attributes: dict[str, str]
 
     @classmethod
@@ -45,6 +47,8 @@ class ReceivedSpan:
             parent_span_id=span.parent_span_id.hex(),
             kind=span.kind,
             is_error=span.status.code == Status.STATUS_CODE_ERROR,
+            status_message=span.status.message,
+            duration_ns=span.end_time_unix_nano - span.start_time_unix_nano,
             attributes=attributes,
         )
 

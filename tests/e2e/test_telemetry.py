@@ -13,89 +13,77 @@ import os
 import subprocess
 import sys
 import uuid
-from datetime import timedelta
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import StatusCode
-from temporal_core.observability.tracing import FailedWorkflowSpanProcessor, install_log_correlation
-from temporalio import activity, workflow
-from temporalio.client import Client, WorkflowFailureError
-from temporalio.contrib.opentelemetry import TracingInterceptor
-from temporalio.exceptions import ApplicationError
+from opentelemetry.sdk.trace import TracerProvider
+from temporal_core.observability.tracing import install_log_correlation
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+
+from tests.e2e.otlp_receiver import OtlpReceiver, ReceivedSpan
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-@activity.defn
-async def refuse(item: str) -> str:
-    raise ApplicationError(f"{item} is out of stock", type="OutOfStock", non_retryable=True)
+@pytest.fixture
+def receiver() -> Iterator[OtlpReceiver]:
+    with OtlpReceiver() as running:
+        yield running
 
 
-@workflow.defn
-class RefusingWorkflow:
-    @workflow.run
-    async def run(self, item: str) -> str:
-        return await workflow.execute_activity(
-            refuse, item, start_to_close_timeout=timedelta(seconds=10)
-        )
+def clean_environment(**env: str) -> dict[str, str]:
+    """This process's environment without its ``OTEL_*`` settings, plus ``env``."""
+    clean = {name: value for name, value in os.environ.items() if not name.startswith("OTEL_")}
+    return clean | env
 
 
-def traced_provider() -> tuple[TracerProvider, InMemorySpanExporter]:
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(FailedWorkflowSpanProcessor(SimpleSpanProcessor(exporter)))
-    return provider, exporter
-
-
-def by_name(spans: tuple[ReadableSpan, ...]) -> dict[str, ReadableSpan]:
-    return {span.name: span for span in spans}
-
-
-async def test_failed_workflow_and_activity_spans_are_errors(
-    temporal_env: WorkflowEnvironment, task_queue: str
+def test_one_trace_from_the_caller_to_the_activity_and_a_failed_workflow_is_an_error(
+    temporal_env: WorkflowEnvironment, task_queue: str, receiver: OtlpReceiver
 ) -> None:
-    provider, exporter = traced_provider()
-    tracer = provider.get_tracer("test")
-    config = temporal_env.client.config()
-    config["interceptors"] = [TracingInterceptor(tracer)]
-    client = Client(**config)
+    workflow_id = f"refuse-{uuid.uuid4()}"
+    address = temporal_env.client.service_client.config.target_host
+    subprocess.run(
+        [sys.executable, "-m", "tests.e2e.traced_probe", address, task_queue, workflow_id],
+        env=clean_environment(OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint),
+        cwd=REPO_ROOT,
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
 
-    async with Worker(
-        client,
-        task_queue=task_queue,
-        workflows=[RefusingWorkflow],
-        activities=[refuse],
-        workflow_runner=UnsandboxedWorkflowRunner(),
-    ):
-        with tracer.start_as_current_span("request"):
-            handle = await client.start_workflow(
-                RefusingWorkflow.run, "pen", id=f"refuse-{uuid.uuid4()}", task_queue=task_queue
-            )
-        with pytest.raises(WorkflowFailureError):
-            await handle.result()
+    def complete(spans: list[ReceivedSpan]) -> bool:
+        names = {span.name for span in spans if span.service == "traced-probe"}
+        return {"request", "RunWorkflow:RefusingWorkflow", "RunActivity:refuse"} <= names
 
-    spans = by_name(exporter.get_finished_spans())
-    errors = {name for name, span in spans.items() if span.status.status_code is StatusCode.ERROR}
-    assert errors == {"RunActivity:refuse", "CompleteWorkflow:RefusingWorkflow"}
-    failed = spans["CompleteWorkflow:RefusingWorkflow"]
-    assert "ActivityError" in (failed.status.description or "")
-    assert {span.context.trace_id for span in spans.values()} == {spans["request"].context.trace_id}
-
-
-def test_only_a_workflow_end_that_recorded_a_failure_becomes_an_error() -> None:
-    provider, exporter = traced_provider()
-    tracer = provider.get_tracer("test")
-    with tracer.start_as_current_span("CompleteWorkflow:Fine"):
-        pass
-    with tracer.start_as_current_span("handled", record_exception=False) as span:
-        # An exception that was dealt with is worth an event, not an error status.
-        span.record_exception(ValueError("retried and recovered"))
-
-    statuses = {span.name: span.status.status_code for span in exporter.get_finished_spans()}
-    assert statuses == {"CompleteWorkflow:Fine": StatusCode.UNSET, "handled": StatusCode.UNSET}
+    # The probe flushed at exit, so every span has arrived once it has returned.
+    spans = [s for s in receiver.wait_for(complete, timeout=10) if s.service == "traced-probe"]
+    by_name = {span.name: span for span in spans}
+    assert sorted(by_name) == [
+        "RunActivity:refuse",
+        "RunWorkflow:RefusingWorkflow",
+        "StartActivity:refuse",
+        "StartWorkflow:RefusingWorkflow",
+        "request",
+    ]
+    assert len(spans) == len(by_name)  # each once: no duplicates from replays or task retries
+    # One trace, and each span hangs under the one that caused it.
+    assert {span.trace_id for span in spans} == {by_name["request"].trace_id}
+    parents = {span.name: span.parent_span_id for span in spans}
+    assert parents["StartWorkflow:RefusingWorkflow"] == by_name["request"].span_id
+    assert (
+        parents["RunWorkflow:RefusingWorkflow"] == by_name["StartWorkflow:RefusingWorkflow"].span_id
+    )
+    assert parents["StartActivity:refuse"] == by_name["RunWorkflow:RefusingWorkflow"].span_id
+    assert parents["RunActivity:refuse"] == by_name["StartActivity:refuse"].span_id
+    # The failed workflow's own span is an error, not just the activity's.
+    errors = {span.name: span.status_message for span in spans if span.is_error}
+    assert errors.keys() == {"RunActivity:refuse", "RunWorkflow:RefusingWorkflow"}
+    assert errors["RunWorkflow:RefusingWorkflow"].startswith("ActivityError")
+    assert "out of stock" in errors["RunActivity:refuse"]
+    # The workflow span lasts from the workflow's start to its end, around its activity.
+    workflow_span = by_name["RunWorkflow:RefusingWorkflow"]
+    assert workflow_span.duration_ns >= by_name["RunActivity:refuse"].duration_ns > 0
 
 
 def test_log_records_carry_the_current_trace_and_span_ids(
@@ -103,7 +91,7 @@ def test_log_records_carry_the_current_trace_and_span_ids(
 ) -> None:
     install_log_correlation()
     install_log_correlation()  # idempotent: one factory, not two stacked
-    provider, _ = traced_provider()
+    provider = TracerProvider()
     logger = logging.getLogger("test.correlation")
 
     with caplog.at_level(logging.INFO, logger="test.correlation"):
@@ -121,18 +109,18 @@ def test_log_records_carry_the_current_trace_and_span_ids(
 
 CONFIGURE = (
     "from opentelemetry import trace\n"
-    "from temporal_core.observability.tracing import configure_telemetry\n"
+    "from temporal_core.observability.tracing import configure_telemetry, temporal_plugins\n"
     "print(configure_telemetry('worker-orders'), type(trace.get_tracer_provider()).__name__)\n"
-    "resource = getattr(trace.get_tracer_provider(), 'resource', None)\n"
+    "resource = getattr(trace.get_tracer('probe').start_span('probe'), 'resource', None)\n"
     "print(resource.attributes['service.name'] if resource else '-')\n"
+    "print(len(temporal_plugins()))\n"
 )
 
 
 def run_configure(**env: str) -> subprocess.CompletedProcess[str]:
-    clean = {name: value for name, value in os.environ.items() if not name.startswith("OTEL_")}
     return subprocess.run(
         [sys.executable, "-c", CONFIGURE],
-        env=clean | env,
+        env=clean_environment(**env),
         capture_output=True,
         text=True,
         timeout=60,
@@ -142,10 +130,10 @@ def run_configure(**env: str) -> subprocess.CompletedProcess[str]:
 
 def test_without_an_exporter_nothing_is_installed_or_printed() -> None:
     done = run_configure()
-    assert done.stdout.split() == ["False", "ProxyTracerProvider", "-"]
+    assert done.stdout.split() == ["False", "ProxyTracerProvider", "-", "0"]
     assert done.stderr == ""
 
 
 def test_an_endpoint_installs_a_provider_named_for_the_service() -> None:
     done = run_configure(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:9")
-    assert done.stdout.split() == ["True", "TracerProvider", "worker-orders"]
+    assert done.stdout.split() == ["True", "ReplaySafeTracerProvider", "worker-orders", "1"]

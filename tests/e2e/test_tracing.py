@@ -168,6 +168,15 @@ def test_one_trace_links_the_http_request_to_the_workflow_and_its_activities(
         lambda line: line.startswith("worker-orders") and f"trace_id={http.trace_id}" in line,
         timeout=SPAN_WAIT,
     )
+    # So does the API's access line for the request, with the server span's own id.
+    stack.process.wait_for(
+        lambda line: (
+            line.startswith("api")
+            and '"POST /orders ' in line
+            and f"[trace_id={http.trace_id} span_id={http.span_id}]" in line
+        ),
+        timeout=SPAN_WAIT,
+    )
 
 
 def test_a_failing_activity_is_recorded_as_an_error_span(

@@ -66,7 +66,8 @@ class TemporalClientService:
     ) -> None:
         """Keep the settings; nothing connects until ``get_client()``.
 
-        ``interceptors`` default to the telemetry interceptors (tracing across the server). The
+        ``interceptors`` are added to the client's; tracing across the server comes from the
+        telemetry plugin (:func:`~temporal_core.observability.tracing.temporal_plugins`), and the
         settings' workflow start defaults are always applied (:class:`StartDefaultsInterceptor`).
         """
         self._settings = settings or TemporalSettings.load()
@@ -118,11 +119,11 @@ class TemporalClientService:
 
     async def _connect(self) -> Client:
         settings = self._settings
-        interceptors = self._interceptors
-        if interceptors is None:
-            from temporal_core.observability.tracing import temporal_interceptors
+        # Asked at connect time: the plugin traces only once configure_telemetry has installed
+        # the exporting provider, which every service does before it connects.
+        from temporal_core.observability.tracing import temporal_plugins
 
-            interceptors = temporal_interceptors()
+        interceptors = self._interceptors or ()
         timeout = settings.connect_timeout.total_seconds()
         try:
             client = await asyncio.wait_for(
@@ -133,6 +134,7 @@ class TemporalClientService:
                     tls=tls_config(settings),
                     data_converter=pydantic_data_converter,
                     interceptors=[*interceptors, StartDefaultsInterceptor(settings)],
+                    plugins=temporal_plugins(),
                     identity=settings.identity,
                     connect_timeout=settings.connect_timeout,
                     # Calls made while the server is down should fail fast enough for an HTTP

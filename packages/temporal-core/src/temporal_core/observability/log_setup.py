@@ -1,7 +1,8 @@
 """``configure_logging``: one readable line per event in a terminal, or one JSON object per line.
 
 Every service (workers and the API) calls :func:`configure_logging` once at start. Records carry
-``trace_id`` / ``span_id`` when the telemetry filter has set them, and the Temporal SDK's
+``trace_id`` / ``span_id`` when the telemetry record factory has set them (uvicorn's access lines
+included: they are logged while the request's server span is current), and the Temporal SDK's
 ``temporal_workflow`` / ``temporal_activity`` context when a workflow or activity logged them; both
 formats show these so a log line can be matched to its trace and its workflow.
 """
@@ -60,7 +61,7 @@ def _timestamp(record: logging.LogRecord) -> str:
 
 def _present(record: logging.LogRecord, name: str) -> Any:
     value = getattr(record, name, None)
-    # The telemetry filter may set an empty or all-zero id when no span is active; hide those.
+    # A correlation source may set an empty or all-zero id when no span is active; hide those.
     if value in (None, "", "0" * 32, "0" * 16):
         return None
     return value

@@ -8,7 +8,7 @@ from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from temporal_core.observability.tracing import temporal_interceptors
+from temporal_core.observability.tracing import temporal_plugins
 from temporal_core.testing.dev_server import GUIDE_SEARCH_ATTRIBUTES, bundled_binary
 
 __all__ = ["start_dev_environment", "start_time_skipping_environment"]
@@ -27,7 +27,7 @@ _KEY_FACTORIES = {
 async def start_dev_environment(**options: Any) -> WorkflowEnvironment:
     """A real dev server on a free loopback port, with the guide's search attributes registered.
 
-    Uses the pydantic data converter and tracing interceptors like production clients do.
+    Uses the pydantic data converter and the tracing plugin like production clients do.
     ``options`` go to ``WorkflowEnvironment.start_local``.
     """
     attributes = [
@@ -36,7 +36,7 @@ async def start_dev_environment(**options: Any) -> WorkflowEnvironment:
     ]
     options.setdefault("search_attributes", attributes)
     options.setdefault("data_converter", pydantic_data_converter)
-    options.setdefault("interceptors", temporal_interceptors())
+    options.setdefault("plugins", temporal_plugins())
     options.setdefault("ip", "127.0.0.1")
     return await WorkflowEnvironment.start_local(  # pyright: ignore[reportUnknownMemberType]
         dev_server_existing_path=str(bundled_binary("temporal")), **options
