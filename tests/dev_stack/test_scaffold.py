@@ -77,7 +77,8 @@ def test_a_missing_queue_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
 def test_it_refuses_to_overwrite_a_file_left_from_an_earlier_attempt(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    leftover = ROOT / "deploy" / "k8s" / "base" / "worker-zzleftover.yaml"
+    leftover = ROOT / "deploy" / "k8s" / "base" / "worker-zzleftover" / "worker-zzleftover.yaml"
+    leftover.parent.mkdir()
     leftover.write_text("kind: Deployment\n")
     try:
         monkeypatch.chdir(ROOT)
@@ -88,13 +89,15 @@ def test_it_refuses_to_overwrite_a_file_left_from_an_earlier_attempt(
         assert not (ROOT / "packages" / "worker-zzleftover").exists()
     finally:
         leftover.unlink()
+        leftover.parent.rmdir()
 
 
 @pytest.mark.parametrize(
     ("template", "sibling"),
     [
         ("Dockerfile.tmpl", "packages/worker-approvals/Dockerfile"),
-        ("k8s.yaml.tmpl", "deploy/k8s/base/worker-approvals.yaml"),
+        ("k8s.yaml.tmpl", "deploy/k8s/base/worker-approvals/worker-approvals.yaml"),
+        ("k8s-kustomization.yaml.tmpl", "deploy/k8s/base/worker-approvals/kustomization.yaml"),
     ],
 )
 def test_deployment_templates_are_worker_approvals_own_files(template: str, sibling: str) -> None:

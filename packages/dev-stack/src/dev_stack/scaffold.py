@@ -244,7 +244,13 @@ def _new_files(root: Path, names: Names) -> dict[Path, str]:
             "contract.py.tmpl"
         ),
         root / "tests" / "workers" / f"test_{names.snake}_workflow.py": "test_workflow.py.tmpl",
-        root / "deploy" / "k8s" / "base" / f"{names.package}.yaml": "k8s.yaml.tmpl",
+        # One folder per worker, so a versioned release can add a Deployment per build of it.
+        root / "deploy" / "k8s" / "base" / names.package / f"{names.package}.yaml": (
+            "k8s.yaml.tmpl"
+        ),
+        root / "deploy" / "k8s" / "base" / names.package / "kustomization.yaml": (
+            "k8s-kustomization.yaml.tmpl"
+        ),
     }
     created.update({source / module: f"{module}.tmpl" for module in _SOURCE_TEMPLATES})
     return created
@@ -396,8 +402,8 @@ def _edit_compose(text: str, names: Names) -> str:
 
 
 def _edit_kustomization(text: str, names: Names) -> str:
-    line = f"  - {names.package}.yaml\n"
-    return _insert_after_last(text, r"^  - worker-[a-z0-9-]+\.yaml\n", line)
+    line = f"  - {names.package}\n"
+    return _insert_after_last(text, r"^  - worker-[a-z0-9-]+\n", line)
 
 
 def _edit_overlay(text: str, names: Names) -> str:
