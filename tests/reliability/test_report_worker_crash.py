@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from contracts.reports import REPORT, ReportConfig
 from worker_reports.activities import CHUNK_RESUMED_KIND, CHUNK_WRITTEN_KIND
-from worker_reports.storage import REPORTS_DIR_ENV, chunk_path
+from worker_reports.storage import REPORTS_DIR_ENV, ReportStorage
 
 from tests.reliability.figures import Figures
 from tests.reliability.load import wait_until
@@ -51,7 +51,7 @@ async def test_a_killed_report_worker_resumes_from_its_heartbeat_writing_each_ro
         handle = await REPORT.start(
             client, ReportConfig(rows=ROWS, chunk_size=CHUNK_SIZE), id=report_id
         )
-        partial = chunk_path(report_id, KILLED_CHUNK, partial=True)
+        partial = ReportStorage(reports_dir).chunk_path(report_id, KILLED_CHUNK, partial=True)
         inside = await wait_until(
             lambda: _has_lines(partial, ROWS_BEFORE_KILL), timeout=60, interval=0.02
         )
