@@ -44,13 +44,13 @@ def metric_names(expression: str) -> set[str]:
     text = re.sub(r"\{[^}]*\}", "", text)  # label matchers
     text = re.sub(r"\[[^\]]*\]", "", text)  # range selectors, e.g. [$__rate_interval]
     text = re.sub(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", "", text)
+    text = re.sub(r"\$\{?\w+\}?", "", text)  # Grafana variables, e.g. $__interval
     names: set[str] = set()
     for match in _IDENTIFIER.finditer(text):
         word = match.group()
-        follows = text[match.end() :].lstrip()[:1]
-        if follows == "(" or word.lower() in _KEYWORDS or match.start() and text[match.start() - 1] == "$":
-            continue
-        names.add(word)
+        is_function = text[match.end() :].lstrip().startswith("(")
+        if not is_function and word.lower() not in _KEYWORDS:
+            names.add(word)
     return names
 
 
@@ -82,7 +82,7 @@ def sample_names(exposition: str) -> set[str]:
 
 def test_the_parser_finds_metric_names_and_nothing_else() -> None:
     expression = (
-        'histogram_quantile(0.95, sum by (le, route) (rate(api_request_duration_seconds_bucket'
+        "histogram_quantile(0.95, sum by (le, route) (rate(api_request_duration_seconds_bucket"
         '{status_class=~"5xx|4xx"}[$__rate_interval]))) / on(route) '
         "sum(rate(api_requests_total[5m])) and worker_draining == 1"
     )
