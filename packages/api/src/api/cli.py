@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import tempfile
 from collections.abc import Sequence
 from types import FrameType
 from typing import Annotated, Any
@@ -58,6 +59,7 @@ def serve(
         raise typer.BadParameter(
             "--reload runs a single process; drop --workers", param_hint="--workers"
         )
+    from api.metrics import MULTIPROC_DIR_ENV
     from api.settings import ApiSettings
 
     try:
@@ -67,6 +69,11 @@ def serve(
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(USAGE_ERROR) from None
 
+    if workers > 1 and not os.environ.get(MULTIPROC_DIR_ENV):
+        # Several processes answer /metrics in turn; in prometheus-client's multiprocess mode each
+        # writes its figures to files here, and a scrape of any one of them returns the sum. A
+        # fresh directory per run, so no figures of an earlier run are added in.
+        os.environ[MULTIPROC_DIR_ENV] = tempfile.mkdtemp(prefix="api-metrics-")
     # Worker processes (and the reloader's child) read these when the app starts.
     os.environ["LOG_LEVEL"] = log_level.value
     os.environ["LOG_FORMAT"] = log_format.value

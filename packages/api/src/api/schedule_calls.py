@@ -4,6 +4,7 @@
   expression it cannot read, a time zone it does not know) into a 422 naming the field.
 * ``describe`` turns an unknown id, or the id of a schedule that starts another workflow type,
   into a 404; every call on one schedule goes through it first.
+* Each call to Temporal is timed as ``schedule_<call>`` (``api.metrics.temporal_call``).
 * Every call carries the API's deadline, so a Temporal outage becomes a 503.
 
 Ownership: schedules are not tied to a caller yet. When authentication arrives, ``create`` is
@@ -33,6 +34,7 @@ from temporalio.client import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors.schedules import ScheduleAlreadyExists, ScheduleNotFound
+from api.metrics import temporal_call
 from api.responses import invalid
 from api.settings import ApiSettings
 
@@ -79,22 +81,23 @@ class ScheduleCalls:
     ) -> None:
         """Create schedule ``schedule_id`` whose runs' workflow ids start with the prefix."""
         try:
-            await contract.create_schedule(
-                self.client,
-                input,
-                schedule_id=schedule_id,
-                workflow_id_prefix=workflow_id_prefix,
-                cron_expressions=[cron_expression] if cron_expression else [],
-                intervals=[interval] if interval else [],
-                time_zone=time_zone,
-                overlap=overlap,
-                paused=paused,
-                note=note,
-                task_queue=self._task_queues.get(contract.queue, contract.queue),
-                schedule_memo={CRON_MEMO_KEY: cron_expression} if cron_expression else None,
-                rpc_timeout=self._deadline,
-                **start_options,
-            )
+            with temporal_call("schedule_create"):
+                await contract.create_schedule(
+                    self.client,
+                    input,
+                    schedule_id=schedule_id,
+                    workflow_id_prefix=workflow_id_prefix,
+                    cron_expressions=[cron_expression] if cron_expression else [],
+                    intervals=[interval] if interval else [],
+                    time_zone=time_zone,
+                    overlap=overlap,
+                    paused=paused,
+                    note=note,
+                    task_queue=self._task_queues.get(contract.queue, contract.queue),
+                    schedule_memo={CRON_MEMO_KEY: cron_expression} if cron_expression else None,
+                    rpc_timeout=self._deadline,
+                    **start_options,
+                )
         except ScheduleAlreadyRunningError:
             raise ScheduleAlreadyExists(
                 f"schedule {schedule_id} already exists; delete it first or use another id",
@@ -117,9 +120,10 @@ class ScheduleCalls:
     ) -> ScheduleDescription:
         """Describe ``schedule_id``; 404 unless it exists and starts ``contract``'s workflow."""
         try:
-            description = await self.client.get_schedule_handle(schedule_id).describe(
-                rpc_timeout=self._deadline
-            )
+            with temporal_call("schedule_describe"):
+                description = await self.client.get_schedule_handle(schedule_id).describe(
+                    rpc_timeout=self._deadline
+                )
         except RPCError as error:
             if error.status == RPCStatusCode.NOT_FOUND:
                 raise self._not_found(contract, schedule_id) from None
@@ -145,13 +149,14 @@ class ScheduleCalls:
     ) -> list[ScheduleListDescription]:
         """Every schedule that starts ``contract``'s workflow type."""
         found: list[ScheduleListDescription] = []
-        async for listed in await self.client.list_schedules(rpc_timeout=self._deadline):
-            action = listed.schedule.action if listed.schedule else None
-            if (
-                isinstance(action, ScheduleListActionStartWorkflow)
-                and action.workflow == contract.name
-            ):
-                found.append(listed)
+        with temporal_call("schedule_list"):
+            async for listed in await self.client.list_schedules(rpc_timeout=self._deadline):
+                action = listed.schedule.action if listed.schedule else None
+                if (
+                    isinstance(action, ScheduleListActionStartWorkflow)
+                    and action.workflow == contract.name
+                ):
+                    found.append(listed)
         return found
 
     async def pause(
@@ -161,7 +166,7 @@ class ScheduleCalls:
         await self.describe(contract, schedule_id)
         handle = self.client.get_schedule_handle(schedule_id)
         await self._on_missing(
-            contract, schedule_id, handle.pause(note=note, rpc_timeout=self._deadline)
+            contract, schedule_id, "pause", handle.pause(note=note, rpc_timeout=self._deadline)
         )
 
     async def unpause(
@@ -171,27 +176,36 @@ class ScheduleCalls:
         await self.describe(contract, schedule_id)
         handle = self.client.get_schedule_handle(schedule_id)
         await self._on_missing(
-            contract, schedule_id, handle.unpause(note=note, rpc_timeout=self._deadline)
+            contract, schedule_id, "unpause", handle.unpause(note=note, rpc_timeout=self._deadline)
         )
 
     async def trigger(self, contract: WorkflowContract[Any, Any, Any], schedule_id: str) -> None:
         """Start one run now, under the schedule's overlap policy."""
         await self.describe(contract, schedule_id)
         handle = self.client.get_schedule_handle(schedule_id)
-        await self._on_missing(contract, schedule_id, handle.trigger(rpc_timeout=self._deadline))
+        await self._on_missing(
+            contract, schedule_id, "trigger", handle.trigger(rpc_timeout=self._deadline)
+        )
 
     async def delete(self, contract: WorkflowContract[Any, Any, Any], schedule_id: str) -> None:
         """Delete the schedule; runs it already started go on."""
         await self.describe(contract, schedule_id)
         handle = self.client.get_schedule_handle(schedule_id)
-        await self._on_missing(contract, schedule_id, handle.delete(rpc_timeout=self._deadline))
+        await self._on_missing(
+            contract, schedule_id, "delete", handle.delete(rpc_timeout=self._deadline)
+        )
 
     async def _on_missing(
-        self, contract: WorkflowContract[Any, Any, Any], schedule_id: str, call: Awaitable[None]
+        self,
+        contract: WorkflowContract[Any, Any, Any],
+        schedule_id: str,
+        operation: str,
+        call: Awaitable[None],
     ) -> None:
         # Deleted between the describe and this call: the same 404 as if it never existed.
         try:
-            await call
+            with temporal_call(f"schedule_{operation}"):
+                await call
         except RPCError as error:
             if error.status == RPCStatusCode.NOT_FOUND:
                 raise self._not_found(contract, schedule_id) from None

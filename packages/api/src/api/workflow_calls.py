@@ -15,6 +15,7 @@
 * ``update`` runs a workflow update (describe first: 404, 409 once ended); a validator's refusal
   comes back as ``Refused`` for the route to name, and an update without an answer in time
   becomes a 503 that says it may still apply.
+* Each call to Temporal is timed by operation (``api.metrics.temporal_call``).
 * Every call carries a deadline (``API_TEMPORAL_CALL_TIMEOUT_SECONDS``), so a Temporal outage or
   a hung server becomes a 503 rather than a stuck request; only ``?wait`` long polls wait longer.
 """
@@ -44,6 +45,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.metrics import temporal_call
 from api.models.common import SignalSent, WorkflowStatusName
 from api.problems import (
     OutcomeUnknown,
@@ -211,24 +213,28 @@ class WorkflowCalls:
         ``start_delay``, ``search_attributes``) go to ``WorkflowContract.start``.
         """
         try:
-            handle = await contract.start(
-                self.client,
-                input,
-                id=workflow_id,
-                task_queue=self._task_queues.get(contract.queue, contract.queue),
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                memo=memo or None,
-                rpc_timeout=self._deadline,
-                **options,
-            )
+            with temporal_call("start"):
+                handle = await contract.start(
+                    self.client,
+                    input,
+                    id=workflow_id,
+                    task_queue=self._task_queues.get(contract.queue, contract.queue),
+                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    memo=memo or None,
+                    rpc_timeout=self._deadline,
+                    **options,
+                )
         except WorkflowAlreadyStartedError:
             # The key's workflow ran to its end; a retry of the request that started it must
             # learn that, not be told to start another (which would, e.g., charge twice).
             description = await self.describe(contract, workflow_id)
             ended = status_name(description)
             if ended == "completed":
-                result = await contract.result(self.client, workflow_id, rpc_timeout=self._deadline)
+                with temporal_call("result"):
+                    result = await contract.result(
+                        self.client, workflow_id, rpc_timeout=self._deadline
+                    )
                 ended = completed_status(result)
             return Started(workflow_id, description.run_id, started=False, ended=ended)
         except RPCError as error:
@@ -265,9 +271,10 @@ class WorkflowCalls:
     ) -> WorkflowExecutionDescription:
         """Describe ``workflow_id``; 404 unless it exists and is a workflow of ``contract``."""
         try:
-            description = await contract.describe(
-                self.client, workflow_id, rpc_timeout=self._deadline
-            )
+            with temporal_call("describe"):
+                description = await contract.describe(
+                    self.client, workflow_id, rpc_timeout=self._deadline
+                )
         except RPCError as error:
             if error.status == RPCStatusCode.NOT_FOUND:
                 raise self._not_found(contract, workflow_id) from None
@@ -281,9 +288,10 @@ class WorkflowCalls:
     ) -> StateT | None:
         """The ``state`` query's answer, or None when no worker answered it in time."""
         try:
-            return await contract.query_state(
-                self.client, workflow_id, rpc_timeout=self._query_deadline
-            )
+            with temporal_call("query"):
+                return await contract.query_state(
+                    self.client, workflow_id, rpc_timeout=self._query_deadline
+                )
         except (WorkflowQueryFailedError, WorkflowQueryRejectedError) as error:
             logger.info("state query of %s failed: %s", workflow_id, error)
             return None
@@ -305,7 +313,8 @@ class WorkflowCalls:
         """
         status = status_name(await self.describe(contract, workflow_id))
         if status == "completed":
-            result = await contract.result(self.client, workflow_id, rpc_timeout=self._deadline)
+            with temporal_call("result"):
+                result = await contract.result(self.client, workflow_id, rpc_timeout=self._deadline)
             return Snapshot(status=completed_status(result), result=result)
         if status not in ACTIVE_STATUSES or status == "scheduled":
             return Snapshot(status=status)
@@ -329,9 +338,10 @@ class WorkflowCalls:
         if status not in ACTIVE_STATUSES:
             raise await self._finished(contract, workflow_id, status, status_url)
         try:
-            await contract.signal(
-                self.client, workflow_id, signal, argument, rpc_timeout=self._deadline
-            )
+            with temporal_call("signal"):
+                await contract.signal(
+                    self.client, workflow_id, signal, argument, rpc_timeout=self._deadline
+                )
         except RPCError as error:
             # It ended between the describe and the signal.
             if error.status == RPCStatusCode.NOT_FOUND:
@@ -371,9 +381,10 @@ class WorkflowCalls:
         if status not in ACTIVE_STATUSES:
             raise await self._finished(contract, workflow_id, status, status_url)
         try:
-            return await contract.execute_update(
-                self.client, workflow_id, update, argument, rpc_timeout=self._deadline
-            )
+            with temporal_call("update"):
+                return await contract.execute_update(
+                    self.client, workflow_id, update, argument, rpc_timeout=self._deadline
+                )
         except WorkflowUpdateFailedError as error:
             cause = error.cause
             if isinstance(cause, ApplicationError):
@@ -422,12 +433,15 @@ class WorkflowCalls:
                 if wait <= 0:
                     return Pending(status)
                 try:
-                    async with asyncio.timeout(wait):
-                        value = await handle.result()
+                    # Timed apart from "result": a long poll lasts as long as the caller's ?wait.
+                    with temporal_call("wait_result"):
+                        async with asyncio.timeout(wait):
+                            value = await handle.result()
                 except TimeoutError:
                     return Pending(status)
             else:
-                value = await handle.result(rpc_timeout=self._deadline)
+                with temporal_call("result"):
+                    value = await handle.result(rpc_timeout=self._deadline)
         except WorkflowFailureError as error:
             final = status_name(await self.describe(contract, workflow_id))
             if final == "cancelled":

@@ -4,7 +4,8 @@
 shutdown signal arrives the runner calls :meth:`ActivityTracker.watch_in_flight`, which returns
 what is running and from then on keeps how each of those runs ends; once the workers have drained
 it reads :meth:`ActivityTracker.outcomes_of` and logs both. Outcomes of runs nobody watches are
-not kept, so a worker that runs for months holds only what is running now.
+not kept, so a worker that runs for months holds only what is running now. An ``on_change``
+callback hears each queue's running count whenever it changes (the runner's metrics gauge).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,9 +49,14 @@ class ActivityRun:
 class ActivityTracker(Interceptor):
     """Keeps the running activities, and how the runs a drain waits for ended."""
 
-    def __init__(self) -> None:
-        """Start with nothing running and nothing watched."""
+    def __init__(self, *, on_change: Callable[[str, int], None] | None = None) -> None:
+        """Start with nothing running and nothing watched.
+
+        ``on_change(task_queue, running)`` is called, under the tracker's lock so counts arrive in
+        order, each time an activity of ``task_queue`` starts or ends; it must be quick.
+        """
         self._lock = threading.Lock()
+        self._on_change = on_change
         self._running: dict[str, ActivityRun] = {}
         self._watched: dict[str, str] = {}  # run key -> outcome, for runs a drain waits for
 
@@ -92,12 +99,20 @@ class ActivityTracker(Interceptor):
     def _started(self, run: ActivityRun) -> None:
         with self._lock:
             self._running[run.key] = run
+            self._report(run.task_queue)
 
     def _finished(self, run: ActivityRun, outcome: str) -> None:
         with self._lock:
             self._running.pop(run.key, None)
             if run.key in self._watched:
                 self._watched[run.key] = outcome
+            self._report(run.task_queue)
+
+    def _report(self, task_queue: str) -> None:
+        # Called with the lock held.
+        if self._on_change is not None:
+            running = sum(1 for run in self._running.values() if run.task_queue == task_queue)
+            self._on_change(task_queue, running)
 
 
 _STILL_RUNNING = "still running"

@@ -2,8 +2,9 @@
 
 :class:`WorkerRunner` is what ``serve`` runs for worker packages. Its life:
 
-1. route SDK core logs into Python logging and publish Prometheus metrics (optional),
-   configure telemetry, open the health endpoint (optional);
+1. route SDK core logs into Python logging and publish Prometheus metrics (optional: the SDK's,
+   plus in-flight and drain gauges from :mod:`~temporal_core.worker.drain_metrics`), configure
+   telemetry, open the health endpoint (optional);
 2. connect through ``TemporalClientService``, retrying while the server is unreachable (the health
    endpoint answers 503 meanwhile, so an orchestrator sees the worker is not ready);
 3. run one ``temporalio`` worker per queue until SIGTERM/SIGINT;
@@ -29,6 +30,7 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
+from temporalio.runtime import Runtime
 from temporalio.worker import Worker
 
 from temporal_core.cli.stop_signals import StopRequest, StopSignals
@@ -37,6 +39,7 @@ from temporal_core.client.settings import TemporalSettings
 from temporal_core.observability.tracing import configure_telemetry
 from temporal_core.worker.activity_tracking import ActivityRun, ActivityTracker
 from temporal_core.worker.build import build_worker
+from temporal_core.worker.drain_metrics import DrainMetrics
 from temporal_core.worker.health import HealthReport, HealthServer
 from temporal_core.worker.runtime import install_worker_runtime
 
@@ -84,7 +87,8 @@ class WorkerRunner:
         self.settings = settings
         self._exit_now = exit_now or os._exit
         self._service = TemporalClientService(settings)
-        self._tracker = ActivityTracker()
+        self._metrics: DrainMetrics | None = None  # set once the runtime exists
+        self._tracker = ActivityTracker(on_change=self._in_flight_changed)
         self._workers: dict[str, Worker] = {}
         self._stop = asyncio.Event()
         self._stop_signal: int | None = None
@@ -108,6 +112,7 @@ class WorkerRunner:
             # The SDK reports a taken metrics port as ValueError, a second runtime as RuntimeError.
             logger.error("cannot set up the Temporal runtime: %s", error)
             return EXIT_FAILURE
+        self._metrics = DrainMetrics(Runtime.default().metric_meter, self.options.queues)
         if self.options.metrics_port is not None:
             logger.info(
                 "Prometheus metrics on http://%s:%d/metrics",
@@ -200,6 +205,8 @@ class WorkerRunner:
                 _in_flight(len(queue_runs)),
                 (": " + "; ".join(run.describe() for run in queue_runs)) if queue_runs else "",
             )
+        if self._metrics is not None:
+            self._metrics.drain_started()
         started = time.monotonic()
         await asyncio.gather(
             *(worker.shutdown() for worker in self._workers.values()), return_exceptions=True
@@ -207,7 +214,14 @@ class WorkerRunner:
         # Await the run tasks as well so no exception is left unretrieved (failures that ended a
         # run early were logged by the caller).
         await asyncio.gather(*runs, return_exceptions=True)
-        self._log_drained(in_flight, time.monotonic() - started)
+        elapsed = time.monotonic() - started
+        if self._metrics is not None:
+            self._metrics.drain_finished(elapsed)
+        self._log_drained(in_flight, elapsed)
+
+    def _in_flight_changed(self, task_queue: str, running: int) -> None:
+        if self._metrics is not None:
+            self._metrics.in_flight_changed(task_queue, running)
 
     def _log_drained(self, in_flight: list[ActivityRun], elapsed: float) -> None:
         outcomes = self._tracker.outcomes_of(in_flight)
