@@ -276,6 +276,22 @@ def test_workers_are_scraped_on_their_metrics_port(
         assert env["WORKER_METRICS_HOST"] == "0.0.0.0", name
 
 
+def test_the_api_is_scraped_on_its_own_port(
+    rendered: tuple[str, list[dict[str, Any]]],
+) -> None:
+    _, resources = rendered
+    api = _of_kind(resources, "Deployment")["api"]
+    annotations = api["spec"]["template"]["metadata"]["annotations"]
+    ports = {
+        port["containerPort"]
+        for container in api["spec"]["template"]["spec"]["containers"]
+        for port in container.get("ports", [])
+    }
+    assert annotations["prometheus.io/scrape"] == "true"
+    assert int(annotations["prometheus.io/port"]) in ports
+    assert annotations["prometheus.io/path"] == "/metrics"
+
+
 def _allows(policy: dict[str, Any], port: int) -> bool:
     return any(
         any(p.get("port") == port for p in rule.get("ports", []))
