@@ -100,6 +100,15 @@ async def test_unknown_route_and_method_use_the_problem_shape(http: httpx.AsyncC
     assert_problem(await http.delete("/orders"), 405, "method-not-allowed")
 
 
+async def test_a_405_lists_every_method_the_path_serves(http: httpx.AsyncClient) -> None:
+    # GET (list) and POST (create) are two routes on one path; Allow must name both.
+    refused = await http.put("/reports/schedules")
+    assert_problem(refused, 405, "method-not-allowed")
+    assert refused.headers["Allow"] == "GET, POST"
+    one_route = await http.put("/orders")
+    assert one_route.headers["Allow"] == "POST"
+
+
 async def test_limits_come_from_settings_and_can_be_overridden(stack: ApiStack) -> None:
     served: ApiSettings = stack.app.state.app_dependencies.settings
     tight = served.model_copy(update={"max_batch_size": 2, "max_wait_seconds": 1.0})

@@ -58,9 +58,19 @@ def _distinct_order_ids(query: dict[str, Any], body: Any) -> bool:
     return len(ids) == len(set(ids))
 
 
+def _schedule(query: dict[str, Any], body: Any) -> bool:
+    # "exactly one of cron_expression or interval_seconds"; the report inside obeys its own rule.
+    if not isinstance(body, dict):
+        return True
+    timings = [body.get("cron_expression"), body.get("interval_seconds")]
+    exactly_one = sum(timing is not None for timing in timings) == 1
+    return exactly_one and _report_chunks(query, body.get("report"))
+
+
 _RULES = {
     ("POST", "/orders/scheduled"): _one_delay,
     ("POST", "/orders/urgent"): _urgent_timeouts,
     ("POST", "/reports/generate"): _report_chunks,
     ("POST", "/orders/batch"): _distinct_order_ids,
+    ("POST", "/reports/schedules"): _schedule,
 }

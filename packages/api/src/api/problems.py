@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
+from starlette.routing import compile_path
 from temporal_core import TemporalDisabledError, TemporalUnavailableError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -273,6 +274,25 @@ def body_too_large_detail(max_body_size: int | None) -> str:
     return f"the request body is larger than {max_body_size} bytes"
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method the API documents for this path, for a 405's ``Allow``.
+
+    Starlette's 405 names only the methods of the first route whose path matched; a path served
+    by two routes (``GET`` and ``POST /reports/schedules``) would then advertise half of them.
+    The OpenAPI document lists them all, and it is what clients read.
+    """
+    path = request.scope.get("path", "")
+    methods: set[str] = set()
+    for template, operations in request.app.openapi()["paths"].items():
+        pattern, _, _ = compile_path(template)
+        if pattern.match(path):
+            methods.update(name.upper() for name in operations if name.upper() in _METHODS)
+    return ", ".join(sorted(methods))
+
+
+_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"})
+
+
 def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
     """Render every error the app can raise as a :class:`Problem` with the right status."""
     retry_after = {"Retry-After": str(retry_after_seconds)}
@@ -314,17 +334,20 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
         status = error.status_code
         title = _STATUS_TITLES.get(status, "HTTP error")
         detail = str(error.detail)
+        headers = error.headers
         if status == 413:
             # FastAPI's max_body_size raises a bare "Content Too Large"; name the limit in force
             # for this request, which the body limiter keeps in the scope while it runs.
             detail = body_too_large_detail(request.scope.get(MAX_BODY_SIZE_SCOPE_KEY))
+        if status == 405:
+            headers = {**(headers or {}), "Allow": _allowed_methods(request)}
         return _problem_response(
             request,
             status=status,
             kind=title.lower().replace(" ", "-"),
             title=title,
             detail=detail,
-            headers=error.headers,
+            headers=headers,
         )
 
     async def temporal_disabled(request: Request, error: Exception) -> JSONResponse:
