@@ -43,7 +43,14 @@ async def send(
     """Send one request and keep what a check needs; transport errors become status 0."""
     sent_at = time.monotonic()
     try:
-        response = await http.request(method, url, json=json, params=params or None)
+        try:
+            response = await http.request(method, url, json=json, params=params or None)
+        except (httpx.ReadError, httpx.RemoteProtocolError):
+            # A pooled keep-alive connection the server had just closed: the request never got
+            # an answer. Every request here is safe to repeat (starts are keyed by order id, as
+            # the client retry contract in docs/api.md says), so send it once more, as an HTTP
+            # client with a connection pool does.
+            response = await http.request(method, url, json=json, params=params or None)
     except httpx.TransportError as error:
         failure = f"{type(error).__name__}: {error}"
         return Answer(status=0, seconds=time.monotonic() - sent_at, sent_at=sent_at, error=failure)
