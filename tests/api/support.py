@@ -28,6 +28,8 @@ from temporal_core.testing.dev_server import free_port
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from tests.auth_tokens import KEY_SET_JSON, bearer
+
 QUEUES = ("orders", "approvals", "reports")
 
 
@@ -93,6 +95,7 @@ async def api_stack(
     task_queues = {queue: f"{queue}-{suffix}" for queue in QUEUES}
     reports_dir = data_dir / "reports"
     reports_dir.mkdir(parents=True, exist_ok=True)
+    settings.setdefault("auth_keys", KEY_SET_JSON)
     api_settings = ApiSettings(reports_dir=reports_dir, **settings)
     app = create_app(api_settings, temporal_settings=temporal_settings_for(client))
     route_to_task_queues(app, task_queues)
@@ -109,7 +112,10 @@ async def api_stack(
                 worker: Worker = build_worker(client, queue, task_queue=task_queues[queue])
                 await stack.enter_async_context(worker)
             base_url = await stack.enter_async_context(serve(app))
-            http = await stack.enter_async_context(httpx.AsyncClient(base_url=base_url, timeout=60))
+            # The stack's client is one ordinary caller (every scope but admin).
+            http = await stack.enter_async_context(
+                httpx.AsyncClient(base_url=base_url, timeout=60, headers=bearer())
+            )
             yield ApiStack(app, base_url, http, client, task_queues, reports_dir)
 
 

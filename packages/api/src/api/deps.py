@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from temporal_core import TemporalClientService
 from temporalio.client import Client
 
+from api.auth.verifier import TokenVerifier
 from api.schedule_calls import ScheduleCalls
 from api.settings import ApiSettings
 from api.workflow_calls import WorkflowCalls
@@ -41,6 +42,8 @@ class AppDependencies:
 
     temporal_service: TemporalClientService
     settings: ApiSettings
+    token_verifier: TokenVerifier | None
+    """Checks bearer tokens; ``None`` when ``API_AUTH_ENABLED=false``."""
 
 
 def get_app_dependencies(request: Request) -> AppDependencies:

@@ -31,6 +31,9 @@ __all__ = ["app", "create_app"]
 
 logger = logging.getLogger(__name__)
 
+app: FastAPI
+"""The ASGI application, configured from the environment; built on first access."""
+
 DESCRIPTION = """
 Start, query, signal and await Temporal workflows over HTTP.
 
@@ -69,7 +72,7 @@ def create_app(
             temporal_settings or TemporalSettings.load()
         )
         app.state.app_dependencies = AppDependencies(
-            temporal_service=service, settings=api_settings
+            temporal_service=service, settings=api_settings, token_verifier=token_verifier
         )
         logger.info("API ready; Temporal at %s (connects on first use)", service.url)
         try:
@@ -78,6 +81,14 @@ def create_app(
             await service.close()
 
     api_settings = settings or ApiSettings.load()
+    # Built now, not in the lifespan, so a bad key set stops the process before it listens.
+    token_verifier = api_settings.token_verifier()
+    if token_verifier is None:
+        logger.warning(
+            "AUTHENTICATION IS OFF (API_AUTH_ENABLED=false): every caller acts as an admin "
+            "and can read, change and cancel every workflow. Never run like this where "
+            "anyone else can reach the API."
+        )
     app = FastAPI(
         title="Temporal workflows API",
         version="0.1.0",
@@ -138,4 +149,12 @@ def _instrument(app: FastAPI) -> None:
     FastAPIInstrumentor.instrument_app(app, excluded_urls="/health,/metrics")
 
 
-app = create_app()
+def __getattr__(name: str) -> Any:
+    # ``app`` is built on first access (``uvicorn api.main:app`` does ``getattr``), not at import,
+    # so code that only wants ``create_app`` imports this module without any API_* variables set,
+    # while an ASGI server started without its auth keys still fails before it listens.
+    if name == "app":
+        built = create_app()
+        globals()["app"] = built
+        return built
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,9 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Self
 
-from pydantic import AliasChoices, Field, ValidationError
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporal_core.client.settings import SettingsError
+
+from api.auth.dev_keys import DEV_AUDIENCE, DEV_ISSUER
+from api.auth.verifier import TokenVerifier
 
 __all__ = ["ApiSettings"]
 
@@ -67,6 +70,63 @@ class ApiSettings(BaseSettings):
         validation_alias=AliasChoices("API_REPORTS_DIR", "REPORTS_DIR"),
         description="Directory the report worker writes finished files to.",
     )
+
+    auth_enabled: bool = Field(
+        default=True,
+        description="Require a bearer token on every route but health, metrics and the docs. "
+        "`false` lets anyone act as an admin (logged as a warning at start-up).",
+    )
+    auth_issuer: str = Field(
+        default=DEV_ISSUER, min_length=1, description="The `iss` every token must name."
+    )
+    auth_audience: str = Field(
+        default=DEV_AUDIENCE, min_length=1, description="The `aud` every token must name."
+    )
+    auth_jwks_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="The identity provider's JWKS URL (keys fetched and cached).",
+    )
+    auth_keys: SecretStr | None = Field(
+        default=None,
+        description='A static JWK set as JSON (`{"keys": [...]}`), instead of a JWKS URL.',
+    )
+    auth_keys_file: Path | None = Field(
+        default=None,
+        description="A file holding that JWK set (a mounted secret); what `uv run dev` uses.",
+    )
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> Self:
+        sources = [self.auth_jwks_url, self.auth_keys, self.auth_keys_file]
+        given = sum(source is not None for source in sources)
+        if self.auth_enabled and given != 1:
+            raise ValueError(
+                "with auth enabled, set exactly one of API_AUTH_JWKS_URL, API_AUTH_KEYS and "
+                f"API_AUTH_KEYS_FILE ({given} set); or API_AUTH_ENABLED=false to turn auth off"
+            )
+        return self
+
+    def token_verifier(self) -> TokenVerifier | None:
+        """The verifier for these settings, or ``None`` when auth is turned off."""
+        if not self.auth_enabled:
+            return None
+        issuer, audience = self.auth_issuer, self.auth_audience
+        if self.auth_jwks_url is not None:
+            return TokenVerifier(issuer=issuer, audience=audience, jwks_url=self.auth_jwks_url)
+        if self.auth_keys is not None:
+            variable, text = "API_AUTH_KEYS", self.auth_keys.get_secret_value()
+        else:
+            assert self.auth_keys_file is not None
+            variable = "API_AUTH_KEYS_FILE"
+            try:
+                text = self.auth_keys_file.read_text()
+            except OSError as error:
+                raise SettingsError(f"{variable}: cannot be read ({error.strerror})") from None
+        try:
+            return TokenVerifier.from_key_set_json(text, issuer=issuer, audience=audience)
+        except ValueError as error:
+            raise SettingsError(f"{variable}: {error}") from None
 
     @classmethod
     def load(cls, **values: Any) -> Self:

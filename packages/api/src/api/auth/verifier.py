@@ -63,8 +63,15 @@ class TokenVerifier:
 
     @classmethod
     def from_key_set_json(cls, text: str, *, issuer: str, audience: str) -> TokenVerifier:
-        """A verifier over a JWK set given as JSON text (``{"keys": [...]}``)."""
-        return cls(issuer=issuer, audience=audience, keys=json.loads(text))
+        """A verifier over a JWK set given as JSON text (``{"keys": [...]}``).
+
+        Raises ``ValueError`` saying what is wrong when the text is not a usable JWK set.
+        """
+        try:
+            keys = json.loads(text)
+            return cls(issuer=issuer, audience=audience, keys=keys)
+        except (ValueError, TypeError, jwt.PyJWTError) as error:
+            raise ValueError(f'not a JWK set ({{"keys": [...]}}): {error}') from None
 
     async def verify(self, token: str) -> Principal:
         """The caller the token names; raises ``InvalidToken`` saying why it does not."""

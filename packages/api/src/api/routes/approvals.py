@@ -23,6 +23,7 @@ from contracts.approvals import (
 from contracts.common import CANCEL, CancelRequest
 from fastapi import APIRouter, Response
 
+from api.auth.dependencies import ApprovalsDecider, ApprovalsReader, ApprovalsWriter
 from api.deps import ApiSettingsDep, WorkflowCallsDep
 from api.errors.approvals import ApprovalWithdrawn, DecisionAlreadyMade
 from api.models.approvals import (
@@ -81,6 +82,7 @@ def _result_url(workflow_id: str) -> str:
     summary="Ask for an approval",
 )
 async def create_approval(
+    caller: ApprovalsWriter,
     request: ApprovalRequest,
     calls: WorkflowCallsDep,
     response: Response,
@@ -122,7 +124,10 @@ _DECISION_RESPONSES: dict[int | str, dict[str, Any]] = {
     summary="Approve a pending request",
 )
 async def approve(
-    workflow_id: ApprovalIdPath, body: DecisionBody, calls: WorkflowCallsDep
+    caller: ApprovalsDecider,
+    workflow_id: ApprovalIdPath,
+    body: DecisionBody,
+    calls: WorkflowCallsDep,
 ) -> DecisionRecorded:
     """Approve with who decided and why: 200 when this decision stands, 409 when another does."""
     return await _decide(calls, workflow_id, "approved", body)
@@ -135,7 +140,10 @@ async def approve(
     summary="Reject a pending request",
 )
 async def reject(
-    workflow_id: ApprovalIdPath, body: DecisionBody, calls: WorkflowCallsDep
+    caller: ApprovalsDecider,
+    workflow_id: ApprovalIdPath,
+    body: DecisionBody,
+    calls: WorkflowCallsDep,
 ) -> DecisionRecorded:
     """Reject with who decided and why: 200 when this decision stands, 409 when another does."""
     return await _decide(calls, workflow_id, "rejected", body)
@@ -213,7 +221,7 @@ async def _decision_of_ended(calls: WorkflowCalls, workflow_id: str) -> Decision
     summary="Withdraw a pending request",
 )
 async def cancel_approval(
-    workflow_id: ApprovalIdPath, body: CancelBody, calls: WorkflowCallsDep
+    caller: ApprovalsWriter, workflow_id: ApprovalIdPath, body: CancelBody, calls: WorkflowCallsDep
 ) -> SignalSent:
     """Send the ``cancel`` signal with a reason; the approval then reads ``cancelled``."""
     return await calls.signal(
@@ -232,7 +240,7 @@ async def cancel_approval(
     summary="Status of an approval",
 )
 async def get_approval_status(
-    workflow_id: ApprovalIdPath, calls: WorkflowCallsDep
+    caller: ApprovalsReader, workflow_id: ApprovalIdPath, calls: WorkflowCallsDep
 ) -> ApprovalStatus:
     """Pending approvals answer with their ``state`` query; decided ones with their status."""
     found = await calls.look_up(APPROVAL, workflow_id)
@@ -255,6 +263,7 @@ async def get_approval_status(
     summary="Outcome of an approval (bounded wait)",
 )
 async def get_approval_result(
+    caller: ApprovalsReader,
     workflow_id: ApprovalIdPath,
     calls: WorkflowCallsDep,
     settings: ApiSettingsDep,

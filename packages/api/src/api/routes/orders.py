@@ -18,6 +18,7 @@ from contracts.orders import ORDER, ORDER_NOT_CANCELLABLE, REQUEST_CANCELLATION,
 from fastapi import APIRouter, Body, Query, Response
 from temporalio.common import RetryPolicy
 
+from api.auth.dependencies import OrdersReader, OrdersWriter
 from api.deps import ApiSettingsDep, WorkflowCallsDep
 from api.errors.orders import OrderFailed, OrderNotCancellable
 from api.models.common import (
@@ -136,6 +137,7 @@ async def _start(
     summary="Start an order workflow and return at once",
 )
 async def create_order(
+    caller: OrdersWriter,
     order: OrderRequest,
     calls: WorkflowCallsDep,
     response: Response,
@@ -156,6 +158,7 @@ async def create_order(
     summary="Start an order workflow and wait (bounded) for its result",
 )
 async def create_order_sync(
+    caller: OrdersWriter,
     order: OrderRequest,
     calls: WorkflowCallsDep,
     settings: ApiSettingsDep,
@@ -199,6 +202,7 @@ async def create_order_sync(
     summary="Start an order workflow after a delay",
 )
 async def schedule_order(
+    caller: OrdersWriter,
     order: OrderRequest,
     schedule: Annotated[ScheduleQuery, Query()],
     calls: WorkflowCallsDep,
@@ -230,6 +234,7 @@ async def schedule_order(
     summary="Start an order workflow with its own timeouts and retry policy",
 )
 async def create_urgent_order(
+    caller: OrdersWriter,
     order: UrgentOrderRequest,
     calls: WorkflowCallsDep,
     response: Response,
@@ -260,6 +265,7 @@ async def create_urgent_order(
     summary="Start an order workflow with memo and search attributes",
 )
 async def create_tracked_order(
+    caller: OrdersWriter,
     order: OrderRequest,
     calls: WorkflowCallsDep,
     response: Response,
@@ -294,6 +300,7 @@ async def create_tracked_order(
     summary="Start many order workflows concurrently",
 )
 async def create_batch_orders(
+    caller: OrdersWriter,
     orders: Annotated[BatchBody, Body(description="Orders, each with a distinct order_id.")],
     calls: WorkflowCallsDep,
     settings: ApiSettingsDep,
@@ -375,7 +382,9 @@ async def create_batch_orders(
     responses=problem_responses(404, 422, 503),
     summary="Status of an order workflow",
 )
-async def get_order_status(workflow_id: OrderIdPath, calls: WorkflowCallsDep) -> OrderStatus:
+async def get_order_status(
+    caller: OrdersReader, workflow_id: OrderIdPath, calls: WorkflowCallsDep
+) -> OrderStatus:
     """Pattern 4: the ``state`` query while it runs; the final status once it has finished.
 
     An order a cancel signal stopped reads ``cancelled``, as does one cancelled through Temporal.
@@ -397,7 +406,7 @@ async def get_order_status(workflow_id: OrderIdPath, calls: WorkflowCallsDep) ->
     summary="Ask an order workflow to cancel",
 )
 async def cancel_order(
-    workflow_id: OrderIdPath, body: CancelBody, calls: WorkflowCallsDep
+    caller: OrdersWriter, workflow_id: OrderIdPath, body: CancelBody, calls: WorkflowCallsDep
 ) -> SignalSent:
     """Pattern 5: send the ``cancel`` signal with a reason; the order refunds what it charged.
 
@@ -421,7 +430,7 @@ async def cancel_order(
     summary="Cancel an order and learn at once what that undoes",
 )
 async def request_cancellation(
-    workflow_id: OrderIdPath, body: CancelBody, calls: WorkflowCallsDep
+    caller: OrdersWriter, workflow_id: OrderIdPath, body: CancelBody, calls: WorkflowCallsDep
 ) -> CancellationAnswer:
     """Send the ``request_cancellation`` update: 200 when the order accepted it, 409 if not.
 
@@ -479,6 +488,7 @@ async def request_cancellation(
     summary="Result of an order workflow (bounded wait)",
 )
 async def get_order_result(
+    caller: OrdersReader,
     workflow_id: OrderIdPath,
     calls: WorkflowCallsDep,
     settings: ApiSettingsDep,

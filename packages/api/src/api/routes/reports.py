@@ -11,6 +11,7 @@ from contracts.reports import REPORT, ReportOutput
 from fastapi import APIRouter, Response
 from fastapi.responses import FileResponse
 
+from api.auth.dependencies import ReportsReader, ReportsWriter
 from api.deps import ApiSettingsDep, WorkflowCallsDep
 from api.errors.reports import ReportCancelled, ReportFileMissing, ReportNotReady
 from api.models.common import CancelBody, IdempotencyKeyHeader, ReportIdPath, SignalSent
@@ -55,6 +56,7 @@ def _download_url(report_id: str) -> str:
     summary="Start generating a report",
 )
 async def generate_report(
+    caller: ReportsWriter,
     request: ReportRequest,
     calls: WorkflowCallsDep,
     response: Response,
@@ -92,7 +94,9 @@ async def generate_report(
     responses=problem_responses(404, 422, 503),
     summary="Progress of a report",
 )
-async def get_report_status(report_id: ReportIdPath, calls: WorkflowCallsDep) -> ReportStatus:
+async def get_report_status(
+    caller: ReportsReader, report_id: ReportIdPath, calls: WorkflowCallsDep
+) -> ReportStatus:
     """``progress`` (0-100) while generating; the file's details once completed.
 
     A report stopped by a cancel signal reads ``cancelled`` with its result (the rows written
@@ -128,7 +132,7 @@ async def get_report_status(report_id: ReportIdPath, calls: WorkflowCallsDep) ->
     summary="Ask a report to stop",
 )
 async def cancel_report(
-    report_id: ReportIdPath, body: CancelBody, calls: WorkflowCallsDep
+    caller: ReportsWriter, report_id: ReportIdPath, body: CancelBody, calls: WorkflowCallsDep
 ) -> SignalSent:
     """Send the ``cancel`` signal: the report stops before its next chunk and deletes its parts.
 
@@ -156,7 +160,10 @@ async def cancel_report(
     summary="Download a finished report",
 )
 async def download_report(
-    report_id: ReportIdPath, calls: WorkflowCallsDep, settings: ApiSettingsDep
+    caller: ReportsReader,
+    report_id: ReportIdPath,
+    calls: WorkflowCallsDep,
+    settings: ApiSettingsDep,
 ) -> FileResponse:
     """The file once the report completed; 409 while it is being generated or if cancelled."""
     try:

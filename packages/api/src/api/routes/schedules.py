@@ -20,6 +20,7 @@ from temporalio.client import (
     ScheduleSpec,
 )
 
+from api.auth.dependencies import ReportsReader, ReportsWriter
 from api.deps import ScheduleCallsDep
 from api.models.schedules import (
     OverlapPolicyName,
@@ -62,7 +63,7 @@ def _schedule_url(schedule_id: str) -> str:
     summary="Create a report schedule",
 )
 async def create_schedule(
-    request: ScheduleRequest, schedules: ScheduleCallsDep, response: Response
+    caller: ReportsWriter, request: ScheduleRequest, schedules: ScheduleCallsDep, response: Response
 ) -> ReportSchedule:
     """Generate ``report`` at every ``cron_expression`` time or every ``interval_seconds``.
 
@@ -92,7 +93,7 @@ async def create_schedule(
     responses=problem_responses(503),
     summary="List report schedules",
 )
-async def list_schedules(schedules: ScheduleCallsDep) -> ReportScheduleList:
+async def list_schedules(caller: ReportsReader, schedules: ScheduleCallsDep) -> ReportScheduleList:
     """Every report schedule with its next run times; new ones may take a moment to appear."""
     listed = await schedules.list_all(REPORT)
     return ReportScheduleList(schedules=[await _summary(item) for item in listed])
@@ -105,7 +106,7 @@ async def list_schedules(schedules: ScheduleCallsDep) -> ReportScheduleList:
     summary="Describe a report schedule",
 )
 async def describe_schedule(
-    schedule_id: ScheduleIdPath, schedules: ScheduleCallsDep
+    caller: ReportsReader, schedule_id: ScheduleIdPath, schedules: ScheduleCallsDep
 ) -> ReportSchedule:
     """Timing, the report it generates, paused and note, next run times and recent runs."""
     return await _describe(schedules, schedule_id)
@@ -118,7 +119,10 @@ async def describe_schedule(
     summary="Pause a report schedule",
 )
 async def pause_schedule(
-    schedule_id: ScheduleIdPath, schedules: ScheduleCallsDep, body: NoteBody = None
+    caller: ReportsWriter,
+    schedule_id: ScheduleIdPath,
+    schedules: ScheduleCallsDep,
+    body: NoteBody = None,
 ) -> ReportSchedule:
     """No more runs start until it is unpaused (a trigger still starts one); ``note`` says why."""
     await schedules.pause(REPORT, schedule_id, body.note if body else None)
@@ -132,7 +136,10 @@ async def pause_schedule(
     summary="Resume a paused report schedule",
 )
 async def unpause_schedule(
-    schedule_id: ScheduleIdPath, schedules: ScheduleCallsDep, body: NoteBody = None
+    caller: ReportsWriter,
+    schedule_id: ScheduleIdPath,
+    schedules: ScheduleCallsDep,
+    body: NoteBody = None,
 ) -> ReportSchedule:
     """Runs start again at the schedule's next times; missed times are not made up."""
     await schedules.unpause(REPORT, schedule_id, body.note if body else None)
@@ -147,7 +154,10 @@ async def unpause_schedule(
     summary="Generate one report now",
 )
 async def trigger_schedule(
-    schedule_id: ScheduleIdPath, schedules: ScheduleCallsDep, response: Response
+    caller: ReportsWriter,
+    schedule_id: ScheduleIdPath,
+    schedules: ScheduleCallsDep,
+    response: Response,
 ) -> ScheduleTriggered:
     """Start one run at once (also while paused), under the schedule's overlap policy."""
     await schedules.trigger(REPORT, schedule_id)
@@ -162,7 +172,9 @@ async def trigger_schedule(
     responses=problem_responses(404, 422, 503),
     summary="Delete a report schedule",
 )
-async def delete_schedule(schedule_id: ScheduleIdPath, schedules: ScheduleCallsDep) -> None:
+async def delete_schedule(
+    caller: ReportsWriter, schedule_id: ScheduleIdPath, schedules: ScheduleCallsDep
+) -> None:
     """No more runs start; reports it already started run to their end."""
     await schedules.delete(REPORT, schedule_id)
 
