@@ -17,6 +17,7 @@ from temporal_core.testing import DevServerProcess, TlsProxy
 from temporal_core.testing.dev_server import free_port
 
 from tests.api.support import order
+from tests.auth_tokens import KEY_SET_JSON, bearer
 from tests.security.certificates import Certificates, mtls_environment
 from tests.workers.worker_processes import PYTHON, ServeProcess, wait_for_health, worker_env
 
@@ -73,12 +74,16 @@ async def test_an_order_completes_over_mtls(
         env={**env, "WORKER_HEALTH_PORT": str(worker_port)},
     )
     processes.append(worker)
-    api = ServeProcess([PYTHON, "-m", "api", "--port", str(api_port)], env=env)
+    api = ServeProcess(
+        [PYTHON, "-m", "api", "--port", str(api_port)], env={**env, "API_AUTH_KEYS": KEY_SET_JSON}
+    )
     processes.append(api)
     await wait_for_health(worker_port, 200, worker, timeout=90)
     await wait_for_health(api_port, 200, api, timeout=90)
 
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}", timeout=60) as http:
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{api_port}", timeout=60, headers=bearer()
+    ) as http:
         started = await http.post("/orders", json=order())
         assert started.status_code == 202, started.text
         result = await http.get(started.json()["result_url"], params={"wait": 30})
