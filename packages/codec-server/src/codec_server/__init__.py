@@ -1,1 +1,1 @@
-"""Temporal's remote codec endpoints (``/encode``, ``/decode``) over the payload encryption codec."""
+"""Temporal's remote codec endpoints (``/encode``, ``/decode``) over the payload codec."""

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import temporalio.client
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import PayloadCodec
 from temporalio.service import RetryConfig, TLSConfig
 
+from temporal_core.client.codec import encrypted_data_converter
 from temporal_core.client.settings import TemporalSettings
 from temporal_core.client.start_defaults import StartDefaultsInterceptor
 
@@ -63,16 +64,20 @@ class TemporalClientService:
         *,
         interceptors: Sequence[temporalio.client.Interceptor] | None = None,
         health_timeout: float = DEFAULT_HEALTH_TIMEOUT,
+        payload_codec: PayloadCodec | None = None,
     ) -> None:
         """Keep the settings; nothing connects until ``get_client()``.
 
         ``interceptors`` are added to the client's; tracing across the server comes from the
         telemetry plugin (:func:`~temporal_core.observability.tracing.temporal_plugins`), and the
         settings' workflow start defaults are always applied (:class:`StartDefaultsInterceptor`).
+        ``payload_codec`` (services pass :func:`~temporal_core.client.codec_settings.
+        load_payload_codec`'s) wraps every payload after the pydantic converter.
         """
         self._settings = settings or TemporalSettings.load()
         self._interceptors = interceptors
         self._health_timeout = health_timeout
+        self._payload_codec = payload_codec
         self._client: Client | None = None
         self._lock = asyncio.Lock()
 
@@ -132,7 +137,7 @@ class TemporalClientService:
                     namespace=settings.namespace,
                     api_key=settings.api_key.get_secret_value() if settings.api_key else None,
                     tls=tls_config(settings),
-                    data_converter=pydantic_data_converter,
+                    data_converter=encrypted_data_converter(self._payload_codec),
                     interceptors=[*interceptors, StartDefaultsInterceptor(settings)],
                     plugins=temporal_plugins(),
                     identity=settings.identity,

@@ -1,0 +1,107 @@
+"""``codec-server``: ``serve`` the codec endpoints, or make a ``new-key`` or a ``new-token``.
+
+``uv run --package codec-server serve`` reaches :func:`serve_main` through the shared ``serve``
+dispatcher (and the image's ``SERVE_PACKAGE=codec-server``); ``uv run --package codec-server
+codec-server new-key`` prints a key entry for ``CODEC_KEYS`` / ``CODEC_KEYS_FILE``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from typing import Annotated
+
+import typer
+from temporal_core.cli.process_exit import exit_process
+from temporal_core.client.codec_settings import CodecSettings
+from temporal_core.client.key_ring import KeyRingError, new_key_entry
+from temporal_core.client.settings import SettingsError
+from temporal_core.observability.log_setup import LogFormatOption, LogLevelOption, configure_logging
+
+from codec_server.settings import CodecServerSettings
+
+__all__ = ["main", "serve_main"]
+
+USAGE_ERROR = 2
+_TOKEN_BYTES = 32
+
+cli = typer.Typer(
+    add_completion=False,
+    help="Temporal remote codec server and its key tools.",
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@cli.command()
+def serve(
+    log_level: Annotated[
+        LogLevelOption, typer.Option(envvar="LOG_LEVEL", case_sensitive=False, help="Log level.")
+    ] = LogLevelOption.INFO,
+    log_format: Annotated[
+        LogFormatOption, typer.Option(envvar="LOG_FORMAT", case_sensitive=False, help="Log format.")
+    ] = LogFormatOption.TEXT,
+) -> None:
+    """Serve POST /encode and /decode on CODEC_SERVER_HOST:CODEC_SERVER_PORT."""
+    configure_logging(log_level.value, log_format.value)
+    try:
+        codec_settings = CodecSettings.load()
+        if not codec_settings.enabled:
+            raise SettingsError(
+                "CODEC_ENABLED is false: with encryption off there is nothing to decode"
+            )
+        codec = codec_settings.payload_codec()
+        settings = CodecServerSettings.load()
+    except SettingsError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(USAGE_ERROR) from None
+    assert codec is not None  # enabled, so payload_codec() returned one or raised
+
+    import uvicorn
+
+    from codec_server.app import create_app
+
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(codec, settings),
+            host=settings.host,
+            port=settings.port,
+            log_config=None,  # configure_logging's handler (with e-mail masking) stays
+            access_log=False,  # the Web UI's requests carry the token in the path
+        )
+    )
+    server.run()
+    exit_process(0 if server.started else 1)
+
+
+@cli.command("new-key")
+def new_key(
+    key_id: Annotated[
+        str, typer.Option("--id", help="The key's id, stored in every payload it encrypts.")
+    ] = "k1",
+) -> None:
+    """Print a new random AES-256 key as `id:base64key` (for CODEC_KEYS or CODEC_KEYS_FILE)."""
+    try:
+        typer.echo(new_key_entry(key_id))
+    except KeyRingError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(USAGE_ERROR) from None
+
+
+@cli.command("new-token")
+def new_token() -> None:
+    """Print a new random token for CODEC_SERVER_TOKEN / CODEC_SERVER_TOKEN_FILE."""
+    typer.echo(secrets.token_urlsafe(_TOKEN_BYTES))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``codec-server <command>``: exits like a CLI."""
+    cli(args=list(argv) if argv is not None else None, prog_name="codec-server")
+
+
+def serve_main(argv: Sequence[str]) -> None:
+    """The ``temporal_core.services`` entry: ``serve`` runs :func:`serve` with ``argv``."""
+    args = list(argv)
+    if args[:1] == ["serve"]:
+        args = args[1:]
+    cli(args=["serve", *args], prog_name="serve")
