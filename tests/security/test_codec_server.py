@@ -6,6 +6,7 @@ The server is started the way the local stack and the image start it (``serve`` 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import secrets
 import signal
@@ -83,6 +84,11 @@ def encrypted_email(email: str) -> dict[str, object]:
         "metadata": {k: base64.b64encode(v).decode() for k, v in sealed.metadata.items()},
         "data": base64.b64encode(sealed.data).decode(),
     }
+
+
+def run_cli(command: list[str]) -> str:
+    """Run the ``temporal`` CLI; its standard output."""
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, check=True).stdout
 
 
 def test_decode_returns_the_plaintext(codec_server: CodecServer, http: httpx.Client) -> None:
@@ -211,22 +217,12 @@ async def test_the_cli_shows_the_decoded_history_only_with_the_codec_endpoint(
         # The readable form: payloads printed as their JSON, once decoded.
         "--detailed",
     ]
-    plain = subprocess.run(show, capture_output=True, text=True, timeout=60, check=True)
-    assert email not in plain.stdout
-    decoded = subprocess.run(
-        [
-            *show,
-            "--codec-endpoint",
-            codec_server.url,
-            "--codec-auth",
-            f"Bearer {TOKEN}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
+    plain = await asyncio.to_thread(run_cli, show)
+    assert email not in plain
+    decoded = await asyncio.to_thread(
+        run_cli, [*show, "--codec-endpoint", codec_server.url, "--codec-auth", f"Bearer {TOKEN}"]
     )
-    assert email in decoded.stdout
+    assert email in decoded
 
 
 def test_payloads_the_codec_did_not_encrypt_pass_through(
