@@ -7,6 +7,7 @@ codec-server new-key`` prints a key entry for ``CODEC_KEYS`` / ``CODEC_KEYS_FILE
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Sequence
 from typing import Annotated
@@ -17,10 +18,13 @@ from temporal_core.client.codec_settings import CodecSettings
 from temporal_core.client.key_ring import KeyRingError, new_key_entry
 from temporal_core.client.settings import SettingsError
 from temporal_core.observability.log_setup import LogFormatOption, LogLevelOption, configure_logging
+from temporal_core.observability.tracing import configure_telemetry
 
 from codec_server.settings import CodecServerSettings
 
 __all__ = ["main", "serve_main"]
+
+logger = logging.getLogger("codec_server")
 
 USAGE_ERROR = 2
 _TOKEN_BYTES = 32
@@ -55,11 +59,21 @@ def serve(
     except SettingsError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(USAGE_ERROR) from None
-    assert codec is not None  # enabled, so payload_codec() returned one or raised
+    if codec is None:  # not reached: enabled, so payload_codec() returned a codec or raised
+        raise typer.Exit(USAGE_ERROR)
 
     import uvicorn
 
     from codec_server.app import create_app
+
+    configure_telemetry("codec-server")
+    logger.info(
+        "codec server for %s: encrypting with key %s, decrypting with %d key(s); CORS for %s",
+        f"http://{settings.host}:{settings.port}",
+        codec.key_ring.current_id,
+        len(codec.key_ring.keys),
+        ", ".join(settings.cors_origins) or "no origin",
+    )
 
     server = uvicorn.Server(
         uvicorn.Config(
