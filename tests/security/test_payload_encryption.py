@@ -8,6 +8,7 @@ histories are read with a client that has no codec, as anyone with namespace acc
 from __future__ import annotations
 
 import signal
+import subprocess
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,11 +19,19 @@ from contracts.orders import ORDER, OrderInput, OrderItem
 from temporal_core.client.codec import ENCRYPTED_ENCODING, KEY_ID_METADATA
 from temporal_core.client.key_ring import new_key_entry
 from temporal_core.testing import DevServerProcess
+from temporal_core.testing.dev_server import free_port
 from temporalio.api.history.v1 import History
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from tests.security.encrypted_stack import client_for, codec_for, payloads_in, start_worker
+from tests.security.encrypted_stack import (
+    SERVE,
+    client_for,
+    codec_for,
+    payloads_in,
+    start_worker,
+)
+from tests.workers.worker_processes import ServeProcess, wait_for_health, worker_env
 
 KEY_A = new_key_entry("key-a")
 KEY_B = new_key_entry("key-b")
@@ -139,3 +148,38 @@ async def test_a_workflow_started_under_one_key_completes_after_rotation_to_anot
     # ...and what happened after the rotation carries B.
     result = last.workflow_execution_completed_event_attributes.result.payloads
     assert {p.metadata[KEY_ID_METADATA] for p in result} == {b"key-b"}
+
+
+@pytest.mark.parametrize("package", ["api", "worker-orders"])
+def test_a_service_without_a_key_refuses_to_start_and_says_how_to_make_one(
+    package: str, tmp_path: Path
+) -> None:
+    env = worker_env("127.0.0.1:1", tmp_path, SERVE_PACKAGE=package, CODEC_ENABLED="true")
+    for variable in ("CODEC_KEYS", "CODEC_KEYS_FILE", "CODEC_CURRENT_KEY_ID"):
+        env.pop(variable, None)
+    result = subprocess.run([SERVE], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "CODEC_KEYS_FILE" in result.stderr
+    assert "codec-server new-key" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def test_encryption_turned_off_is_a_warning_at_start(
+    dev_server: DevServerProcess, tmp_path: Path
+) -> None:
+    health_port = free_port()
+    env = worker_env(
+        dev_server.address,
+        tmp_path,
+        SERVE_PACKAGE="worker-orders",
+        WORKER_HEALTH_PORT=str(health_port),
+        CODEC_ENABLED="false",
+    )
+    worker = ServeProcess([SERVE], env=env)
+    try:
+        await wait_for_health(health_port, 200, worker)
+        assert "WARNING" in worker.output
+        assert "payload encryption is OFF (CODEC_ENABLED=false)" in worker.output
+    finally:
+        worker.send(signal.SIGTERM)
+        await worker.wait_exit()
