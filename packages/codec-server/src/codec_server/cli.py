@@ -7,9 +7,12 @@ codec-server new-key`` prints a key entry for ``CODEC_KEYS`` / ``CODEC_KEYS_FILE
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
+import signal
 from collections.abc import Sequence
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -84,8 +87,22 @@ def serve(
             access_log=False,  # the Web UI's requests carry the token in the path
         )
     )
-    server.run()
+    # uvicorn stops gracefully on SIGTERM/SIGINT and then raises the same signal again; with the
+    # default handlers a clean `docker stop` would end as "killed by SIGTERM" (143), so the
+    # repeated signal is turned into a normal return (api.cli does the same for the API).
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _stop_requested)
+    with contextlib.suppress(_Stopped):
+        server.run()
     exit_process(0 if server.started else 1)
+
+
+class _Stopped(Exception):
+    """Raised by the handler uvicorn hands the stop signal back to after shutting down."""
+
+
+def _stop_requested(signum: int, frame: FrameType | None) -> None:
+    raise _Stopped(signum)
 
 
 @cli.command("new-key")
