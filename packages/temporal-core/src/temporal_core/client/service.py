@@ -71,8 +71,8 @@ class TemporalClientService:
         ``interceptors`` are added to the client's; tracing across the server comes from the
         telemetry plugin (:func:`~temporal_core.observability.tracing.temporal_plugins`), and the
         settings' workflow start defaults are always applied (:class:`StartDefaultsInterceptor`).
-        ``payload_codec`` (services pass :func:`~temporal_core.client.codec_settings.
-        load_payload_codec`'s) wraps every payload after the pydantic converter.
+        ``payload_codec`` wraps every payload after the pydantic converter; the API and the
+        workers pass the one ``load_payload_codec()`` (``CODEC_*`` settings) returns.
         """
         self._settings = settings or TemporalSettings.load()
         self._interceptors = interceptors
