@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import typer
 from temporal_core import SettingsError, TemporalSettings
 from temporal_core.cli.process_exit import exit_process
+from temporal_core.client.codec_settings import CodecSettings
 from temporal_core.observability.log_setup import LogFormatOption, LogLevelOption, configure_logging
 
 __all__ = ["main"]
@@ -64,6 +65,7 @@ def serve(
 
     try:
         TemporalSettings.load()
+        CodecSettings.load().payload_codec()
         ApiSettings.load()
     except SettingsError as error:
         typer.echo(f"error: {error}", err=True)

@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from temporal_core import TemporalClientService, TemporalSettings
+from temporal_core.client.codec_settings import load_payload_codec
 from temporal_core.observability.log_setup import configure_logging
 from temporal_core.observability.tracing import configure_telemetry
 
@@ -69,7 +70,7 @@ def create_app(
         if level or fmt:
             configure_logging(level or "INFO", fmt or "text")
         service = temporal_service or TemporalClientService(
-            temporal_settings or TemporalSettings.load()
+            temporal_settings or TemporalSettings.load(), payload_codec=load_payload_codec()
         )
         app.state.app_dependencies = AppDependencies(
             temporal_service=service, settings=api_settings, token_verifier=token_verifier
