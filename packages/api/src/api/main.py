@@ -25,7 +25,8 @@ from api.metrics import router as metrics_router
 from api.openapi_limits import state_setting_limits
 from api.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from api.routes import approvals, health, orders, reports, schedules
-from api.settings import ApiSettings
+from api.settings import DEV_CUSTOMER_ID_KEY, ApiSettings
+from api.start_limits import StartRateLimiter
 
 __all__ = ["app", "create_app"]
 
@@ -72,7 +73,12 @@ def create_app(
             temporal_settings or TemporalSettings.load()
         )
         app.state.app_dependencies = AppDependencies(
-            temporal_service=service, settings=api_settings, token_verifier=token_verifier
+            temporal_service=service,
+            settings=api_settings,
+            token_verifier=token_verifier,
+            start_limiter=StartRateLimiter(
+                per_minute=api_settings.start_rate_per_minute, burst=api_settings.start_burst
+            ),
         )
         logger.info("API ready; Temporal at %s (connects on first use)", service.url)
         try:
@@ -88,6 +94,11 @@ def create_app(
             "AUTHENTICATION IS OFF (API_AUTH_ENABLED=false): every caller acts as an admin "
             "and can read, change and cancel every workflow. Never run like this where "
             "anyone else can reach the API."
+        )
+    if api_settings.customer_id_key.get_secret_value() == DEV_CUSTOMER_ID_KEY:
+        logger.warning(
+            "API_CUSTOMER_ID_KEY is the public development key: CustomerId search attributes "
+            "can be turned back into e-mail addresses; set a secret key outside a laptop"
         )
     app = FastAPI(
         title="Temporal workflows API",

@@ -17,9 +17,12 @@ from temporal_core.client.settings import SettingsError
 from api.auth.dev_keys import DEV_AUDIENCE, DEV_ISSUER
 from api.auth.verifier import TokenVerifier
 
-__all__ = ["ApiSettings"]
+__all__ = ["DEV_CUSTOMER_ID_KEY", "ApiSettings"]
 
 ENV_PREFIX = "API_"
+
+DEV_CUSTOMER_ID_KEY = "local-development-only-customer-id-key"
+"""``API_CUSTOMER_ID_KEY``'s default: public, so its hashes only hide e-mails on a laptop."""
 
 
 class ApiSettings(BaseSettings):
@@ -69,6 +72,30 @@ class ApiSettings(BaseSettings):
         # The report worker writes to REPORTS_DIR; reading the same variable keeps them in step.
         validation_alias=AliasChoices("API_REPORTS_DIR", "REPORTS_DIR"),
         description="Directory the report worker writes finished files to.",
+    )
+
+    customer_id_key: SecretStr = Field(
+        default=SecretStr(DEV_CUSTOMER_ID_KEY),
+        min_length=16,
+        description="Key of the HMAC-SHA256 that turns a customer's e-mail into the `CustomerId` "
+        "search attribute. Set a random secret of 32+ bytes in every real deployment (the default "
+        "is public, logged as a warning); changing it changes every new CustomerId.",
+    )
+    start_rate_per_minute: int = Field(
+        default=3000,
+        ge=0,
+        description="Workflow starts one caller may make per minute, per API process (token "
+        "bucket; `0` turns the limit off). Over it: 429 with `Retry-After`.",
+    )
+    start_burst: int = Field(
+        default=1000,
+        ge=1,
+        description="Starts one caller may make at once before the per-minute rate applies.",
+    )
+    max_running_reports_per_caller: int = Field(
+        default=20,
+        ge=0,
+        description="Reports one caller may have generating at once (`0`: no cap); 429 above.",
     )
 
     auth_enabled: bool = Field(

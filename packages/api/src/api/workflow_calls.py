@@ -6,12 +6,15 @@
   that retry is answered with the finished workflow, since it is the one the key started. A start
   Temporal did not confirm (deadline passed, connection lost) may have happened: it becomes a 503
   that says to check ``status_url`` and retry with the same key, never "start another".
-* ``describe`` turns an unknown id, or an id of another workflow type, into a 404.
+* ``describe`` turns an unknown id, or an id of another workflow type, into a 404; so does a
+  workflow another caller owns, once the calls act ``on_behalf_of`` a caller (api.ownership),
+  and since every call on a workflow describes it first, that one check guards them all.
 * ``look_up`` names a run that completed with a ``cancelled`` result "cancelled", like a run
   Temporal itself cancelled: over HTTP there is one cancellation.
 * ``wait_for_result`` waits at most ``wait`` seconds and reports "still running" instead of
   hanging; a workflow that ended without a result becomes a 409 that says how it ended
-  (``workflow-cancelled`` for a Temporal cancellation).
+  (``workflow-cancelled`` for a Temporal cancellation); its ``detail`` never repeats the
+  failure's message, which may be any exception's text from any activity.
 * ``update`` runs a workflow update (describe first: 404, 409 once ended); a validator's refusal
   comes back as ``Refused`` for the route to name, and an update without an answer in time
   becomes a 503 that says it may still apply.
@@ -29,8 +32,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 
+from contracts.search_attributes import OWNER
 from pydantic import BaseModel
 from temporal_core import SignalContract, UpdateContract, WorkflowContract, was_started
+from temporal_core.authoring.search_attributes import to_typed_search_attributes
 from temporalio.client import (
     Client,
     WorkflowExecutionDescription,
@@ -41,12 +46,19 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.auth.principal import Principal
 from api.metrics import temporal_call
 from api.models.common import SignalSent, WorkflowStatusName
+from api.ownership import owns
 from api.problems import (
     OutcomeUnknown,
     WorkflowCancelled,
@@ -179,19 +191,60 @@ class WorkflowCalls:
         settings: ApiSettings,
         *,
         task_queues: Mapping[str, str] | None = None,
+        caller: Principal | None = None,
     ) -> None:
         """Use ``client`` with the deadlines in ``settings``.
 
         ``task_queues`` maps a contract's queue to the Temporal task queue to start its workflows
         on; tests use it to reach workers on per-test queues. Unmapped queues are used as named.
+        ``caller``: see :meth:`on_behalf_of`.
         """
         self.client = client
         self.settings = settings
+        self.caller = caller
         self._task_queues = dict(task_queues or {})
         self._deadline = timedelta(seconds=settings.temporal_call_timeout_seconds)
         # A query is answered by a worker in milliseconds; waiting longer only delays the answer
         # "no worker is polling", which a status request reports as state null.
         self._query_deadline = min(self._deadline, _QUERY_DEADLINE)
+
+    def on_behalf_of(self, caller: Principal) -> WorkflowCalls:
+        """The same calls, made for ``caller``.
+
+        Starts record it as ``Owner``, and every call on a workflow it does not own (unless it
+        is an admin) answers 404, as for an unknown id.
+        """
+        return WorkflowCalls(
+            self.client, self.settings, task_queues=self._task_queues, caller=caller
+        )
+
+    def _with_owner(self, options: dict[str, Any]) -> dict[str, Any]:
+        if self.caller is None:
+            return options
+        given = options.get("search_attributes")
+        attributes = to_typed_search_attributes(given) if given else TypedSearchAttributes([])
+        pairs: list[SearchAttributePair[Any]] = [
+            pair
+            for pair in attributes  # pyright: ignore[reportUnknownVariableType]
+            if pair.key.name != OWNER.name  # pyright: ignore[reportUnknownMemberType]
+        ]
+        pairs.append(SearchAttributePair(OWNER, self.caller.subject))
+        return {**options, "search_attributes": TypedSearchAttributes(pairs)}
+
+    async def count_running(self, contract: WorkflowContract[Any, Any, Any]) -> int:
+        """How many of ``contract``'s workflows the caller owns that are running (visibility).
+
+        Visibility is eventually consistent: a start from a moment ago may not be counted yet,
+        so a cap built on this can be passed by a few starts sent at the same instant.
+        """
+        assert self.caller is not None, "count_running needs on_behalf_of(caller)"
+        query = (
+            f"WorkflowType = {_quoted(contract.name)} AND ExecutionStatus = 'Running' "
+            f"AND {OWNER.name} = {_quoted(self.caller.subject)}"
+        )
+        with temporal_call("count"):
+            counted = await self.client.count_workflows(query, rpc_timeout=self._deadline)
+        return counted.count
 
     async def start_once(
         self,
@@ -223,7 +276,7 @@ class WorkflowCalls:
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                     memo=memo or None,
                     rpc_timeout=self._deadline,
-                    **options,
+                    **self._with_owner(options),
                 )
         except WorkflowAlreadyStartedError:
             # The key's workflow ran to its end; a retry of the request that started it must
@@ -280,6 +333,9 @@ class WorkflowCalls:
                 raise self._not_found(contract, workflow_id) from None
             raise
         if description.workflow_type != contract.name:
+            raise self._not_found(contract, workflow_id)
+        if self.caller is not None and not owns(self.caller, description):
+            # The same answer as for an id nobody used: another caller's workflow stays unseen.
             raise self._not_found(contract, workflow_id)
         return description
 
@@ -451,8 +507,12 @@ class WorkflowCalls:
                     workflow_status=final,
                     status_url=status_url,
                 ) from None
+            failure_type = _failure_type(error)
+            logger.info("workflow %s %s (failure type %s)", workflow_id, final, failure_type)
             raise WorkflowUnsuccessful(
-                f"workflow {workflow_id} {final.replace('_', ' ')}: {_failure_message(error)}",
+                f"workflow {workflow_id} {final.replace('_', ' ')} without a result; its "
+                "history in Temporal says why",
+                failure_type=failure_type,
                 workflow_id=workflow_id,
                 workflow_status=final,
                 status_url=status_url,
@@ -484,11 +544,18 @@ class WorkflowCalls:
         )
 
 
-def _failure_message(error: WorkflowFailureError) -> str:
-    # The cause chain ends at what the workflow (or an activity) actually raised.
+def _quoted(value: str) -> str:
+    # A visibility query string literal; a subject is the token's, so never trust its quotes.
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _failure_type(error: WorkflowFailureError) -> str | None:
+    # The innermost application error is what the workflow (or an activity) raised on purpose;
+    # its type is a code the contract may name, its message is not for clients.
     cause: BaseException | None = error.cause
-    message = str(error)
+    found: str | None = None
     while cause is not None:
-        message = str(cause) or type(cause).__name__
+        if isinstance(cause, ApplicationError) and cause.type:
+            found = cause.type
         cause = cause.__cause__
-    return message
+    return found
