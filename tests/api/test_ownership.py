@@ -88,6 +88,15 @@ async def test_the_same_order_id_from_two_callers_starts_two_workflows(stack: Ap
     count = await stack.temporal.count_workflows(f"OrderId = '{body['order_id']}'")
     assert count.count == 2
 
+    # The short form of the id, as the README writes it, is each caller's own order.
+    short = f"/orders/order-{body['order_id']}/status"
+    for started, headers in ((mine, {}), (theirs, MALLORY)):
+        status = await http.get(short, headers=headers)
+        assert status.status_code == 200, status.text
+        assert status.json()["workflow_id"] == started.json()["workflow_id"]
+    unknown = await http.get(short, headers=bearer("a-third-caller"))
+    assert_problem(unknown, 404, "workflow-not-found")
+
 
 async def test_an_order_carries_owner_order_and_customer_ids_and_no_email(stack: ApiStack) -> None:
     email = f"ada-{uuid.uuid4().hex[:8]}@example.com"

@@ -25,7 +25,7 @@ from api.metrics import router as metrics_router
 from api.openapi_limits import state_setting_limits
 from api.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from api.routes import approvals, health, orders, reports, schedules
-from api.settings import DEV_CUSTOMER_ID_KEY, ApiSettings
+from api.settings import ApiSettings
 from api.start_limits import StartRateLimiter
 
 __all__ = ["app", "create_app"]
@@ -95,10 +95,11 @@ def create_app(
             "and can read, change and cancel every workflow. Never run like this where "
             "anyone else can reach the API."
         )
-    if api_settings.customer_id_key.get_secret_value() == DEV_CUSTOMER_ID_KEY:
+    if api_settings.customer_id_key is None:
         logger.warning(
-            "API_CUSTOMER_ID_KEY is the public development key: CustomerId search attributes "
-            "can be turned back into e-mail addresses; set a secret key outside a laptop"
+            "API_CUSTOMER_ID_KEY is not set, so CustomerId search attributes are hashed with a "
+            "public development key and can be turned back into e-mail addresses; set a secret "
+            "key outside a laptop"
         )
     app = FastAPI(
         title="Temporal workflows API",

@@ -22,7 +22,8 @@ __all__ = ["DEV_CUSTOMER_ID_KEY", "ApiSettings"]
 ENV_PREFIX = "API_"
 
 DEV_CUSTOMER_ID_KEY = "local-development-only-customer-id-key"
-"""``API_CUSTOMER_ID_KEY``'s default: public, so its hashes only hide e-mails on a laptop."""
+"""The key used while ``API_CUSTOMER_ID_KEY`` is unset: public, so its hashes only hide e-mails
+on a laptop."""
 
 
 class ApiSettings(BaseSettings):
@@ -74,12 +75,13 @@ class ApiSettings(BaseSettings):
         description="Directory the report worker writes finished files to.",
     )
 
-    customer_id_key: SecretStr = Field(
-        default=SecretStr(DEV_CUSTOMER_ID_KEY),
+    customer_id_key: SecretStr | None = Field(
+        default=None,
         min_length=16,
         description="Key of the HMAC-SHA256 that turns a customer's e-mail into the `CustomerId` "
-        "search attribute. Set a random secret of 32+ bytes in every real deployment (the default "
-        "is public, logged as a warning); changing it changes every new CustomerId.",
+        "search attribute. Set a random secret of 32+ bytes in every real deployment; unset, a "
+        "public development key is used (logged as a warning). Changing it changes every new "
+        "CustomerId.",
     )
     start_rate_per_minute: int = Field(
         default=3000,
@@ -133,6 +135,13 @@ class ApiSettings(BaseSettings):
                 f"API_AUTH_KEYS_FILE ({given} set); or API_AUTH_ENABLED=false to turn auth off"
             )
         return self
+
+    @property
+    def customer_id_secret(self) -> str:
+        """The key ``CustomerId`` hashes are made with (the public dev key when unset)."""
+        if self.customer_id_key is None:
+            return DEV_CUSTOMER_ID_KEY
+        return self.customer_id_key.get_secret_value()
 
     def token_verifier(self) -> TokenVerifier | None:
         """The verifier for these settings, or ``None`` when auth is turned off."""

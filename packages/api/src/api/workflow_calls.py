@@ -6,9 +6,11 @@
   that retry is answered with the finished workflow, since it is the one the key started. A start
   Temporal did not confirm (deadline passed, connection lost) may have happened: it becomes a 503
   that says to check ``status_url`` and retry with the same key, never "start another".
-* ``describe`` turns an unknown id, or an id of another workflow type, into a 404; so does a
-  workflow another caller owns, once the calls act ``on_behalf_of`` a caller (api.ownership),
-  and since every call on a workflow describes it first, that one check guards them all.
+* ``describe`` turns an unknown id, or an id of another workflow type, into a 404. Acting
+  ``on_behalf_of`` a caller (api.ownership), a workflow another caller owns is the same 404,
+  and a short id finds the caller's own workflow (``order-A-1001`` is the caller's
+  ``order-<owner tag>-A-1001``); every call on a workflow describes it first and then addresses
+  the workflow it found, so that one check guards them all.
 * ``look_up`` names a run that completed with a ``cancelled`` result "cancelled", like a run
   Temporal itself cancelled: over HTTP there is one cancellation.
 * ``wait_for_result`` waits at most ``wait`` seconds and reports "still running" instead of
@@ -58,7 +60,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.auth.principal import Principal
 from api.metrics import temporal_call
 from api.models.common import SignalSent, WorkflowStatusName
-from api.ownership import owns
+from api.ownership import owns, scoped_id
 from api.problems import (
     OutcomeUnknown,
     WorkflowCancelled,
@@ -176,6 +178,8 @@ class Snapshot(Generic[ResultT, StateT]):
     """The ``state`` query's answer while it runs (None when no worker answered in time)."""
     result: ResultT | None = None
     """The result, once it completed."""
+    workflow_id: str | None = None
+    """The workflow found: the full id when the caller named its own by the short form."""
 
 
 class WorkflowCalls:
@@ -211,8 +215,8 @@ class WorkflowCalls:
     def on_behalf_of(self, caller: Principal) -> WorkflowCalls:
         """The same calls, made for ``caller``.
 
-        Starts record it as ``Owner``, and every call on a workflow it does not own (unless it
-        is an admin) answers 404, as for an unknown id.
+        Starts record it as ``Owner``; every call on a workflow it does not own (unless it is
+        an admin) answers 404, as for an unknown id.
         """
         return WorkflowCalls(
             self.client, self.settings, task_queues=self._task_queues, caller=caller
@@ -286,7 +290,7 @@ class WorkflowCalls:
             if ended == "completed":
                 with temporal_call("result"):
                     result = await contract.result(
-                        self.client, workflow_id, rpc_timeout=self._deadline
+                        self.client, description.id, rpc_timeout=self._deadline
                     )
                 ended = completed_status(result)
             return Started(workflow_id, description.run_id, started=False, ended=ended)
@@ -296,7 +300,7 @@ class WorkflowCalls:
             raise
         except TimeoutError as error:
             raise self._start_unknown(workflow_id, status_url, retry_key) from error
-        return Started(handle.id, handle.result_run_id, was_started(handle))
+        return Started(workflow_id, handle.result_run_id, was_started(handle))
 
     def _start_unknown(
         self, workflow_id: str, status_url: str, retry_key: str | None
@@ -322,27 +326,43 @@ class WorkflowCalls:
     async def describe(
         self, contract: WorkflowContract[Any, Any, Any], workflow_id: str
     ) -> WorkflowExecutionDescription:
-        """Describe ``workflow_id``; 404 unless it exists and is a workflow of ``contract``."""
+        """Describe ``workflow_id``; 404 unless it exists and is a workflow of ``contract``.
+
+        Acting for a caller: the workflow of that id if the caller owns it (or is an admin),
+        else the caller's own workflow behind a short id (``order-A-1001``, as the README's
+        examples write it). Anything else is the same 404 as for an id nobody used, so another
+        caller's workflow stays unseen. The description's ``id`` is the workflow id every
+        further call must address.
+        """
+        candidates = [workflow_id]
+        if self.caller is not None:
+            candidates.append(scoped_id(workflow_id, self.caller.subject))
+        for candidate in candidates:
+            description = await self._describe_one(contract, candidate)
+            if description is None or description.workflow_type != contract.name:
+                continue
+            if self.caller is None or owns(self.caller, description):
+                return description
+        raise self._not_found(contract, workflow_id)
+
+    async def _describe_one(
+        self, contract: WorkflowContract[Any, Any, Any], temporal_id: str
+    ) -> WorkflowExecutionDescription | None:
         try:
             with temporal_call("describe"):
-                description = await contract.describe(
-                    self.client, workflow_id, rpc_timeout=self._deadline
-                )
+                return await contract.describe(self.client, temporal_id, rpc_timeout=self._deadline)
         except RPCError as error:
             if error.status == RPCStatusCode.NOT_FOUND:
-                raise self._not_found(contract, workflow_id) from None
+                return None
             raise
-        if description.workflow_type != contract.name:
-            raise self._not_found(contract, workflow_id)
-        if self.caller is not None and not owns(self.caller, description):
-            # The same answer as for an id nobody used: another caller's workflow stays unseen.
-            raise self._not_found(contract, workflow_id)
-        return description
 
     async def query_state(
         self, contract: WorkflowContract[Any, Any, StateT], workflow_id: str
     ) -> StateT | None:
-        """The ``state`` query's answer, or None when no worker answered it in time."""
+        """The ``state`` query's answer, or None when no worker answered it in time.
+
+        ``workflow_id`` is the Temporal workflow id (a description's ``id``).
+        """
         try:
             with temporal_call("query"):
                 return await contract.query_state(
@@ -367,14 +387,20 @@ class WorkflowCalls:
         A scheduled workflow (start delay not over) has run no code yet, so nobody could answer
         the query: its state is None, as is that of a workflow that ended without a result.
         """
-        status = status_name(await self.describe(contract, workflow_id))
+        description = await self.describe(contract, workflow_id)
+        status = status_name(description)
         if status == "completed":
             with temporal_call("result"):
-                result = await contract.result(self.client, workflow_id, rpc_timeout=self._deadline)
-            return Snapshot(status=completed_status(result), result=result)
+                result = await contract.result(
+                    self.client, description.id, rpc_timeout=self._deadline
+                )
+            return Snapshot(
+                status=completed_status(result), result=result, workflow_id=description.id
+            )
         if status not in ACTIVE_STATUSES or status == "scheduled":
-            return Snapshot(status=status)
-        return Snapshot(status=status, state=await self.query_state(contract, workflow_id))
+            return Snapshot(status=status, workflow_id=description.id)
+        state = await self.query_state(contract, description.id)
+        return Snapshot(status=status, state=state, workflow_id=description.id)
 
     async def signal(
         self,
@@ -390,13 +416,14 @@ class WorkflowCalls:
         Returns the 202 answer every signal route gives, naming the signal and echoing its
         argument.
         """
-        status = status_name(await self.describe(contract, workflow_id))
+        description = await self.describe(contract, workflow_id)
+        status = status_name(description)
         if status not in ACTIVE_STATUSES:
             raise await self._finished(contract, workflow_id, status, status_url)
         try:
             with temporal_call("signal"):
                 await contract.signal(
-                    self.client, workflow_id, signal, argument, rpc_timeout=self._deadline
+                    self.client, description.id, signal, argument, rpc_timeout=self._deadline
                 )
         except RPCError as error:
             # It ended between the describe and the signal.
@@ -425,7 +452,8 @@ class WorkflowCalls:
         ``workflow-not-started`` while its start is delayed (no code runs yet to answer). An
         update without an answer within the deadline is a 503 that says it may still apply.
         """
-        status = status_name(await self.describe(contract, workflow_id))
+        description = await self.describe(contract, workflow_id)
+        status = status_name(description)
         if status == "scheduled":
             raise WorkflowNotStarted(
                 f"workflow {workflow_id} has not begun (its start is delayed), so it cannot "
@@ -439,7 +467,7 @@ class WorkflowCalls:
         try:
             with temporal_call("update"):
                 return await contract.execute_update(
-                    self.client, workflow_id, update, argument, rpc_timeout=self._deadline
+                    self.client, description.id, update, argument, rpc_timeout=self._deadline
                 )
         except WorkflowUpdateFailedError as error:
             cause = error.cause
@@ -482,8 +510,9 @@ class WorkflowCalls:
         was terminated or timed out raises ``WorkflowUnsuccessful`` (409) with the failure's
         message. A run stopped by a ``cancel`` signal completed: its result is returned.
         """
-        status = status_name(await self.describe(contract, workflow_id))
-        handle = contract.get_handle(self.client, workflow_id)
+        description = await self.describe(contract, workflow_id)
+        status = status_name(description)
+        handle = contract.get_handle(self.client, description.id)
         try:
             if status in ACTIVE_STATUSES:
                 if wait <= 0:

@@ -2,7 +2,8 @@
 
 Workflow ids come from the caller and the order id (``order-<owner tag>-<order_id>``, see
 api.ownership), so a retried POST finds the workflow its first attempt started instead of
-starting another one, and two callers using the same order id never meet. Every order records
+starting another one, and two callers using the same order id never meet; another caller's order
+answers 404. ``/orders/order-<order_id>/...`` finds the caller's own order too. Every order records
 its owner, ``OrderId`` and ``CustomerId`` (a keyed hash of the e-mail) as search attributes;
 the e-mail itself goes into no index and no memo. Cancelling has two routes: ``/cancel``
 sends the guide's ``cancel`` signal (recorded even while no worker runs; the order decides later),
@@ -80,14 +81,14 @@ _AMOUNT = SearchAttributeKey.for_int("CustomIntField")
 
 def order_workflow_id(caller: Principal, order_id: str) -> str:
     """The workflow id of a caller's order: one business key per caller, one workflow."""
-    return scoped_id("order", caller, order_id)
+    return scoped_id(f"order-{order_id}", caller.subject)
 
 
 def _search_attributes(
     order: OrderRequest, settings: ApiSettings, *extra: SearchAttributePair[Any]
 ) -> TypedSearchAttributes:
     # Owner is added by WorkflowCalls.on_behalf_of; these say which order and which customer.
-    key = settings.customer_id_key.get_secret_value()
+    key = settings.customer_id_secret
     return TypedSearchAttributes(
         [
             SearchAttributePair(ORDER_ID, order.order_id),
@@ -447,6 +448,7 @@ async def get_order_status(
     An order a cancel signal stopped reads ``cancelled``, as does one cancelled through Temporal.
     """
     found = await calls.on_behalf_of(caller).look_up(ORDER, workflow_id)
+    workflow_id = found.workflow_id or workflow_id
     return OrderStatus(
         workflow_id=workflow_id,
         status=found.status,

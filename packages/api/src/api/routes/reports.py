@@ -48,7 +48,7 @@ def report_workflow_id(caller: Principal, idempotency_key: str | None) -> str:
     """A report has no business key: the caller's Idempotency-Key, else a fresh random id."""
     if idempotency_key is None:
         return f"report-{uuid.uuid4().hex}"
-    return scoped_id("report", caller, idempotency_key)
+    return scoped_id(f"report-{idempotency_key}", caller.subject)
 
 
 def _status_url(report_id: str) -> str:

@@ -31,7 +31,8 @@ async def start_dev_environment(
     """A real dev server on a free loopback port, with the search attributes registered.
 
     Registers the guide's search attributes, those installed packages declare (entry point group
-    ``temporal_core.search_attributes``) and ``extra_search_attributes`` (name -> type). Uses the pydantic data converter and the tracing plugin like production clients do.
+    ``temporal_core.search_attributes``) and ``extra_search_attributes`` (name -> type). Uses
+    the pydantic data converter and the tracing plugin like production clients do.
     ``options`` go to ``WorkflowEnvironment.start_local``.
     """
     attributes = [
