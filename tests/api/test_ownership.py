@@ -7,6 +7,9 @@ exactly like an id nobody used, so its existence does not leak.
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 import uuid
 from typing import Any
 
@@ -14,7 +17,7 @@ import httpx
 from api.auth.scopes import ADMIN
 from contracts.search_attributes import CUSTOMER_ID, ORDER_ID, OWNER
 
-from tests.api.support import ApiStack, order, poll
+from tests.api.support import ApiStack, eventually, order, poll
 from tests.api.test_orders import assert_problem
 from tests.api.test_schedules import SMALL_REPORT, new_schedule_id
 from tests.auth_tokens import bearer
@@ -123,6 +126,31 @@ async def test_an_order_carries_owner_order_and_customer_ids_and_no_email(stack:
         assert "@" not in text, (indexed, memo)
         assert email.split("@")[0] not in text, (indexed, memo)
     await handle.terminate("test over")
+
+
+async def test_support_finds_a_customer_s_orders_by_the_id_of_their_email(
+    stack: ApiStack,
+) -> None:
+    email = f"grace-{uuid.uuid4().hex[:8]}@example.com"
+    started = await stack.http.post("/orders", json=order(customer_email=email))
+    assert started.status_code == 202, started.text
+    # What support runs: the id of an address, however it was typed (same key as the API's).
+    env = {k: v for k, v in os.environ.items() if k != "API_CUSTOMER_ID_KEY"}
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "api.customer_ids", f"  {email.upper()} "),
+        stdout=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0
+    printed = output.decode().strip()
+
+    async def found() -> bool:
+        query = f"CustomerId = '{printed}'"
+        ids = [execution.id async for execution in stack.temporal.list_workflows(query)]
+        return ids == [started.json()["workflow_id"]]
+
+    await eventually(found, timeout=15)
 
 
 async def test_reports_idempotency_keys_and_downloads_are_per_caller(stack: ApiStack) -> None:
