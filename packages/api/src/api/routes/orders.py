@@ -517,10 +517,15 @@ async def request_cancellation(
             result_url=_result_url(workflow_id),
         )
     if isinstance(answer, Refused):
-        problem = OrderNotCancellable if answer.kind == ORDER_NOT_CANCELLABLE else UpdateRefused
         state = answer.details[0] if answer.details else None
+        if answer.kind == ORDER_NOT_CANCELLABLE:
+            # The order's own refusal, worded by the workflow for the client.
+            problem, why = OrderNotCancellable, answer.message
+        else:
+            # Anything else may be any exception's text: it stays in the workflow's history.
+            problem, why = UpdateRefused, "see the order's status"
         raise problem(
-            f"order {workflow_id} refused to cancel: {answer.message}",
+            f"order {workflow_id} refused to cancel: {why}",
             workflow_id=workflow_id,
             workflow_status="running",
             status_url=status_url,

@@ -91,7 +91,7 @@ async def generate_report(
     limiter.take(caller.subject)
     calls = calls.on_behalf_of(caller)
     report_id = report_workflow_id(caller, idempotency_key)
-    await _within_running_cap(calls, settings.max_running_reports_per_caller, settings)
+    await _within_running_cap(calls, settings)
     outcome = await calls.start_once(
         REPORT,
         request.to_config(),
@@ -112,9 +112,10 @@ async def generate_report(
     )
 
 
-async def _within_running_cap(calls: WorkflowCalls, cap: int, settings: ApiSettingsDep) -> None:
+async def _within_running_cap(calls: WorkflowCalls, settings: ApiSettingsDep) -> None:
     # Counted before the start, so a retry of a running report's key may be refused too; it
     # would only find the report it already has, which its status_url reports anyway.
+    cap = settings.max_running_reports_per_caller
     if cap <= 0:
         return
     running = await calls.count_running(REPORT)
