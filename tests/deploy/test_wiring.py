@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from contracts.search_attributes import BUSINESS_SEARCH_ATTRIBUTES
 from temporal_core.client.key_ring import new_key_entry
 from temporal_core.testing.dev_server import free_port
 
@@ -406,8 +407,9 @@ def test_third_party_images_are_pinned(service: str) -> None:
 
 def test_custom_search_attributes_are_registered() -> None:
     script = " ".join(COMPOSE["services"]["temporal-setup"]["command"])
-    for attribute in ("CustomKeywordField:Keyword", "CustomIntField:Int"):
-        assert attribute in script
+    expected = {"CustomKeywordField": "Keyword", "CustomIntField": "Int"}
+    for name, kind in {**expected, **BUSINESS_SEARCH_ATTRIBUTES}.items():
+        assert f"{name}:{kind}" in script
 
 
 def test_otlp_goes_to_the_trace_viewer_over_http() -> None:

@@ -18,18 +18,21 @@ from temporalio.client import Client
 from api.auth.verifier import TokenVerifier
 from api.schedule_calls import ScheduleCalls
 from api.settings import ApiSettings
+from api.start_limits import StartRateLimiter
 from api.workflow_calls import WorkflowCalls
 
 __all__ = [
     "ApiSettingsDep",
     "AppDependencies",
     "ScheduleCallsDep",
+    "StartLimiterDep",
     "TemporalClientDep",
     "TemporalServiceDep",
     "WorkflowCallsDep",
     "get_api_settings",
     "get_app_dependencies",
     "get_schedule_calls",
+    "get_start_limiter",
     "get_temporal_client",
     "get_temporal_service",
     "get_workflow_calls",
@@ -44,6 +47,8 @@ class AppDependencies:
     settings: ApiSettings
     token_verifier: TokenVerifier | None
     """Checks bearer tokens; ``None`` when ``API_AUTH_ENABLED=false``."""
+    start_limiter: StartRateLimiter
+    """This process's per-caller start allowance (``API_START_RATE_PER_MINUTE``)."""
 
 
 def get_app_dependencies(request: Request) -> AppDependencies:
@@ -61,6 +66,14 @@ def get_api_settings(request: Request) -> ApiSettings:
     """The API's limits."""
     return get_app_dependencies(request).settings
 
+
+def get_start_limiter(request: Request) -> StartRateLimiter:
+    """The process-wide per-caller start rate limiter."""
+    return get_app_dependencies(request).start_limiter
+
+
+StartLimiterDep = Annotated[StartRateLimiter, Depends(get_start_limiter)]
+"""``limiter: StartLimiterDep`` in the signature of a route that starts workflows."""
 
 TemporalServiceDep = Annotated[TemporalClientService, Depends(get_temporal_service)]
 """``temporal_service: TemporalServiceDep`` in a handler signature."""

@@ -27,6 +27,7 @@ from api.openapi_limits import state_setting_limits
 from api.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from api.routes import approvals, health, orders, reports, schedules
 from api.settings import ApiSettings
+from api.start_limits import StartRateLimiter
 
 __all__ = ["app", "create_app"]
 
@@ -73,7 +74,12 @@ def create_app(
             temporal_settings or TemporalSettings.load(), payload_codec=load_payload_codec()
         )
         app.state.app_dependencies = AppDependencies(
-            temporal_service=service, settings=api_settings, token_verifier=token_verifier
+            temporal_service=service,
+            settings=api_settings,
+            token_verifier=token_verifier,
+            start_limiter=StartRateLimiter(
+                per_minute=api_settings.start_rate_per_minute, burst=api_settings.start_burst
+            ),
         )
         logger.info("API ready; Temporal at %s (connects on first use)", service.url)
         try:
@@ -89,6 +95,12 @@ def create_app(
             "AUTHENTICATION IS OFF (API_AUTH_ENABLED=false): every caller acts as an admin "
             "and can read, change and cancel every workflow. Never run like this where "
             "anyone else can reach the API."
+        )
+    if api_settings.customer_id_key is None:
+        logger.warning(
+            "API_CUSTOMER_ID_KEY is not set, so CustomerId search attributes are hashed with a "
+            "public development key and can be turned back into e-mail addresses; set a secret "
+            "key outside a laptop"
         )
     app = FastAPI(
         title="Temporal workflows API",
