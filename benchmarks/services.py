@@ -122,7 +122,7 @@ class BenchStack:
             name: value
             for name, value in os.environ.items()
             # Only what this run decides reaches the services: no stray tracing or API config.
-            if not name.startswith(("OTEL_", "TEMPORAL_", "API_", "WORKER_"))
+            if not name.startswith(("OTEL_", "TEMPORAL_", "API_", "WORKER_", "CODEC_"))
         }
         env.update(
             TEMPORAL_URL=self.temporal_address,
