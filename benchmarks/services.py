@@ -130,6 +130,9 @@ class BenchStack:
             SIDE_EFFECTS_DB=str(self.workdir / f"side-effects-{namespace}.sqlite3"),
             LOG_LEVEL="INFO",
             PYTHONUNBUFFERED="1",
+            # The raw SDK baselines encode payloads in plain JSON; so do the services, for a like
+            # for like comparison (encryption is a cost of its own, measured on its own).
+            CODEC_ENABLED="false",
         )
         if self.key_set:
             env["API_AUTH_KEYS"] = json.dumps(self.key_set)
