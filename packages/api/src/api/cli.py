@@ -45,7 +45,14 @@ def serve(
         int, typer.Option(envvar="API_PORT", min=1, max=65535, help="TCP port to listen on.")
     ] = 8000,
     workers: Annotated[
-        int, typer.Option(envvar="API_WORKERS", min=1, max=64, help="Worker processes.")
+        int,
+        typer.Option(
+            envvar="API_WORKERS",
+            min=1,
+            max=64,
+            help="uvicorn worker processes on the one port; one process serves about one "
+            "core's worth of requests, so use up to one per core.",
+        ),
     ] = 1,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
     log_level: Annotated[

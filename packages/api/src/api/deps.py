@@ -51,20 +51,29 @@ class AppDependencies:
     """This process's per-caller start allowance (``API_START_RATE_PER_MINUTE``)."""
 
 
-def get_app_dependencies(request: Request) -> AppDependencies:
+# The dependencies are ``async def`` although none of them awaits: FastAPI runs a plain ``def``
+# dependency in its thread pool, a thread hop (and a wait for a free thread under load) per
+# dependency per request, for work that takes microseconds.
+
+
+async def get_app_dependencies(request: Request) -> AppDependencies:
     """The process-wide dependencies the lifespan stored on the app."""
+    return _app_dependencies(request)
+
+
+def _app_dependencies(request: Request) -> AppDependencies:
     dependencies: AppDependencies = request.app.state.app_dependencies
     return dependencies
 
 
-def get_temporal_service(request: Request) -> TemporalClientService:
+async def get_temporal_service(request: Request) -> TemporalClientService:
     """The shared ``TemporalClientService`` (connects lazily; never per request)."""
-    return get_app_dependencies(request).temporal_service
+    return _app_dependencies(request).temporal_service
 
 
-def get_api_settings(request: Request) -> ApiSettings:
+async def get_api_settings(request: Request) -> ApiSettings:
     """The API's limits."""
-    return get_app_dependencies(request).settings
+    return _app_dependencies(request).settings
 
 
 def get_start_limiter(request: Request) -> StartRateLimiter:
@@ -91,7 +100,7 @@ TemporalClientDep = Annotated[Client, Depends(get_temporal_client)]
 """``client: TemporalClientDep`` in a handler signature."""
 
 
-def get_workflow_calls(client: TemporalClientDep, settings: ApiSettingsDep) -> WorkflowCalls:
+async def get_workflow_calls(client: TemporalClientDep, settings: ApiSettingsDep) -> WorkflowCalls:
     """The Temporal calls of one request, on the shared client and the API's deadlines.
 
     Workflows start on the task queues their contracts name. Tests route them elsewhere by
@@ -104,7 +113,7 @@ WorkflowCallsDep = Annotated[WorkflowCalls, Depends(get_workflow_calls)]
 """``calls: WorkflowCallsDep`` in a handler signature."""
 
 
-def get_schedule_calls(client: TemporalClientDep, settings: ApiSettingsDep) -> ScheduleCalls:
+async def get_schedule_calls(client: TemporalClientDep, settings: ApiSettingsDep) -> ScheduleCalls:
     """The Temporal Schedule calls of one request; tests override it like ``WorkflowCalls``."""
     return ScheduleCalls(client, settings)
 

@@ -28,6 +28,7 @@ from api.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from api.routes import approvals, health, orders, reports, schedules
 from api.settings import ApiSettings
 from api.start_limits import StartRateLimiter
+from api.trace_context import CallerTraceContext
 
 __all__ = ["app", "create_app"]
 
@@ -154,12 +155,18 @@ def _document_problems_as_problem_json(app: FastAPI, settings: ApiSettings) -> N
 
 
 def _instrument(app: FastAPI) -> None:
-    # Cheap when no exporter is configured (the no-op tracer); probes and scrapes would only add
-    # noise.
-    configure_telemetry("api")
+    # Probes and scrapes are not traced: they would only add noise.
+    if not configure_telemetry("api"):
+        # Nothing is exported: spare every request the instrumentation's no-op spans and keep
+        # only what they gave, the caller's trace id on the request's log lines.
+        app.add_middleware(CallerTraceContext, excluded_prefixes=_UNTRACED_PREFIXES)
+        return
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="/health,/metrics")
+    FastAPIInstrumentor.instrument_app(app, excluded_urls=",".join(_UNTRACED_PREFIXES))
+
+
+_UNTRACED_PREFIXES = ("/health", "/metrics")
 
 
 def __getattr__(name: str) -> Any:
