@@ -76,9 +76,9 @@ async def get_api_settings(request: Request) -> ApiSettings:
     return _app_dependencies(request).settings
 
 
-def get_start_limiter(request: Request) -> StartRateLimiter:
+async def get_start_limiter(request: Request) -> StartRateLimiter:
     """The process-wide per-caller start rate limiter."""
-    return get_app_dependencies(request).start_limiter
+    return _app_dependencies(request).start_limiter
 
 
 StartLimiterDep = Annotated[StartRateLimiter, Depends(get_start_limiter)]
