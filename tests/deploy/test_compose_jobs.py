@@ -24,7 +24,8 @@ from tests.deploy import compose
 
 pytestmark = pytest.mark.e2e
 
-SETUP = compose.interpolate(compose.load(), compose.read_env_file())["services"]["temporal-setup"]
+_COMPOSE = compose.interpolate(compose.load(), compose.filled_in_env_file())
+SETUP = _COMPOSE["services"]["temporal-setup"]
 
 
 async def _run_setup(env: dict[str, str]) -> tuple[int, str]:

@@ -42,8 +42,8 @@ from tests.deploy.workspace import (
 pytestmark = pytest.mark.e2e
 
 WEB_STACK = {"fastapi", "uvicorn", "starlette"}
-# The compose file as `cp .env.example .env && docker compose up` hands it to the engine.
-COMPOSE = compose.interpolate(compose.load(), compose.read_env_file())
+# The compose file as `cp .env.example .env`, the secrets filled in, hands it to the engine.
+COMPOSE = compose.interpolate(compose.load(), compose.filled_in_env_file())
 
 
 def _build(image: Dockerfile, context: Path, scratch: Path, venv: Path) -> None:
