@@ -391,3 +391,25 @@ def test_scalers_authenticate_the_way_the_workers_do() -> None:
         for parameter, path in files.items():
             assert refs[parameter]["name"] == "temporal-tls"
             assert Path(path).name == refs[parameter]["key"]
+
+
+def test_the_api_verifies_tokens_with_keys_from_a_secret(
+    rendered: tuple[str, list[dict[str, Any]]],
+) -> None:
+    _, resources = rendered
+    api = _container(_of_kind(resources, "Deployment")["api"])
+    env = {entry["name"]: entry for entry in api["env"]}
+    keys_file = env["API_AUTH_KEYS_FILE"]["value"]
+    mounts = {m["name"]: m for m in api["volumeMounts"]}
+    assert keys_file.startswith(mounts["api-auth-keys"]["mountPath"] + "/")
+    assert mounts["api-auth-keys"]["readOnly"] is True
+    volumes = {
+        v["name"]: v
+        for v in _of_kind(resources, "Deployment")["api"]["spec"]["template"]["spec"]["volumes"]
+    }
+    secret = volumes["api-auth-keys"]["secret"]
+    assert secret["secretName"] == "api-auth-keys"
+    assert not secret.get("optional", False)
+    customer_key = env["API_CUSTOMER_ID_KEY"]["valueFrom"]["secretKeyRef"]
+    assert customer_key["name"] == "api-customer-id-key"
+    assert not customer_key.get("optional")
