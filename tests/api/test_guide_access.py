@@ -8,17 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 from api.deps import get_temporal_service
 from api.main import create_app
-from api.settings import ApiSettings
 from contracts.orders import OrderInput
 from fastapi import APIRouter, Depends, Request
 from temporal_core import TemporalClientService
 from temporalio.testing import WorkflowEnvironment
 from worker_orders.workflows import OrderWorkflow
 
-from tests.api.support import order, serve, temporal_settings_for
+from tests.api.support import api_settings, caller_client, order, serve, temporal_settings_for
 
 router = APIRouter(prefix="/guide")
 
@@ -62,9 +60,9 @@ async def health_check(
 async def test_guide_routes_share_the_apps_temporal_service(
     temporal_env: WorkflowEnvironment,
 ) -> None:
-    app = create_app(ApiSettings(), temporal_settings=temporal_settings_for(temporal_env.client))
+    app = create_app(api_settings(), temporal_settings=temporal_settings_for(temporal_env.client))
     app.include_router(router)
-    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+    async with serve(app) as url, caller_client(url, timeout=30) as http:
         body = order()
         started = await http.post("/guide/orders", json=body)
         assert started.json() == {"workflow_id": f"order-{body['order_id']}", "status": "started"}

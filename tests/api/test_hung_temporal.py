@@ -15,11 +15,10 @@ from datetime import timedelta
 import httpx
 import pytest
 from api.main import create_app
-from api.settings import ApiSettings
 from temporal_core import TemporalSettings
 from temporal_core.testing import DevServerProcess
 
-from tests.api.support import order, poll, serve
+from tests.api.support import api_settings, caller_client, order, poll, serve
 from tests.api.test_approvals import approval
 from tests.api.test_orders import assert_problem
 
@@ -42,9 +41,9 @@ async def server() -> AsyncIterator[DevServerProcess]:
 async def http(server: DevServerProcess) -> AsyncIterator[httpx.AsyncClient]:
     settings = TemporalSettings(url=server.address, connect_timeout=timedelta(seconds=2))
     app = create_app(
-        ApiSettings(temporal_call_timeout_seconds=DEADLINE), temporal_settings=settings
+        api_settings(temporal_call_timeout_seconds=DEADLINE), temporal_settings=settings
     )
-    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
+    async with serve(app) as url, caller_client(url, timeout=30) as client:
         yield client
 
 

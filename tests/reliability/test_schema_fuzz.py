@@ -19,6 +19,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from tests.api.support import api_stack
+from tests.auth_tokens import token
 from tests.reliability.figures import Figures
 from tests.workers.worker_processes import REPO
 
@@ -63,6 +64,9 @@ async def test_schemathesis_with_every_check_finds_nothing(
             # filter_case hook; the rule is tested by tests/api/test_schedules.py instead.
             "--exclude-operation-id",
             "create_schedule_reports_schedules_post",
+            # An ordinary caller's token, as a client of the API sends it.
+            "--header",
+            f"Authorization: Bearer {token()}",
             "--no-color",
             "--report",
             "json",

@@ -64,7 +64,9 @@ def serve(
 
     try:
         TemporalSettings.load()
-        ApiSettings.load()
+        # Reading the key set too: a bad API_AUTH_KEYS is a usage error named here, not a
+        # traceback from inside uvicorn's startup.
+        ApiSettings.load().token_verifier()
     except SettingsError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(USAGE_ERROR) from None
