@@ -82,7 +82,7 @@ async def test_a_frozen_server_answers_503_within_the_deadline(
         assert "new key" not in str(start["detail"])
 
         decide = http.post(
-            f"/approvals/{pending.json()['workflow_id']}/approve", json={"decided_by": "lead"}
+            f"/approvals/{pending.json()['workflow_id']}/approve", json={"comment": "yes"}
         )
         assert_retry_later(await timed(decide))
 
@@ -105,9 +105,7 @@ async def test_an_update_no_worker_answers_is_a_503_that_may_still_apply(
     # No approvals worker polls this server: the decision reaches Temporal but nobody answers.
     pending = await http.post("/approvals", json=approval())
     workflow_id = pending.json()["workflow_id"]
-    decided = await timed(
-        http.post(f"/approvals/{workflow_id}/approve", json={"decided_by": "lead"})
-    )
+    decided = await timed(http.post(f"/approvals/{workflow_id}/approve", json={"comment": "yes"}))
     problem = assert_retry_later(decided)
     assert problem["status_url"] == f"/approvals/{workflow_id}/status"
     assert "may still take effect" in str(problem["detail"])

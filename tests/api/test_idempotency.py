@@ -11,6 +11,7 @@ import httpx
 from temporalio.testing import WorkflowEnvironment
 
 from tests.api.support import ApiStack, api_stack, eventually, order
+from tests.auth_tokens import bearer
 
 ORDERS = 100
 
@@ -24,7 +25,9 @@ async def test_200_concurrent_posts_for_100_orders_start_exactly_100_workflows(
         requests = [*bodies, *bodies]
         random.shuffle(requests)
         limits = httpx.Limits(max_connections=len(requests))
-        async with httpx.AsyncClient(base_url=stack.base_url, timeout=60, limits=limits) as http:
+        async with httpx.AsyncClient(
+            base_url=stack.base_url, timeout=60, limits=limits, headers=bearer()
+        ) as http:
             responses = await asyncio.gather(*(http.post("/orders", json=b) for b in requests))
 
         codes = Counter(response.status_code for response in responses)

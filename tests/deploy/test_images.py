@@ -29,6 +29,7 @@ import pytest
 from temporal_core.testing.dev_server import free_port
 from temporalio.testing import WorkflowEnvironment
 
+from tests.auth_tokens import KEY_SET_JSON
 from tests.deploy import compose, replay
 from tests.deploy.dockerfile import REPO, SERVICE_DOCKERFILES, Dockerfile
 from tests.deploy.workspace import (
@@ -182,7 +183,21 @@ def _container_env(
         env["REPORTS_DIR"] = str(scratch / "reports")
     if "SIDE_EFFECTS_DB" in env:
         env["SIDE_EFFECTS_DB"] = str(scratch / "side-effects.db")
+    # Compose mounts each secret at /run/secrets/<name> from a file the operator makes; here the
+    # test makes it in the scratch directory.
+    for name, value in list(env.items()):
+        if value.startswith(SECRETS_MOUNT):
+            secret = value.removeprefix(SECRETS_MOUNT)
+            path = scratch / "secrets" / secret
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(_SECRET_CONTENTS[secret])
+            env[name] = str(path)
     return env
+
+
+SECRETS_MOUNT = "/run/secrets/"
+_SECRET_CONTENTS = {"api-auth-keys": KEY_SET_JSON}
+"""What each compose secret holds in these tests: the API's JWK set is the tests' key set."""
 
 
 async def _passes(command: list[str], env: dict[str, str]) -> bool:
