@@ -21,6 +21,8 @@ def test_every_setting_is_in_the_configuration_table() -> None:
     for name, field in TemporalSettings.model_fields.items():
         if name == "queues":
             expected = "TEMPORAL_QUEUES__<QUEUE>__<FIELD>"
+        elif name == "grpc_meta":
+            expected = "TEMPORAL_GRPC_META_<HEADER>"  # one variable per header
         elif field.annotation is not None and "RetrySettings" in str(field.annotation):
             # Retry policies are documented field by field for activities, as a group for workflows.
             if name == "workflow_retry":

@@ -213,9 +213,13 @@ def test_compose_environment_is_read_by_the_code(service: str) -> None:
 def test_the_checker_rejects_what_the_code_does_not_read() -> None:
     """Guards the check itself, with names a careless edit could produce."""
     reads = _env_reads("worker-orders")
-    for wrong in ("TEMPORAL_ADDRESS", "TEMPORAL_QUEUES__ORDERS__NOPE", "API_HOST", "WORKER_PORT"):
+    for wrong in ("TEMPORAL_ADRESS", "TEMPORAL_QUEUES__ORDERS__NOPE", "API_HOST", "WORKER_PORT"):
         assert not reads.accepts(wrong), wrong
-    for right in ("TEMPORAL_URL", "TEMPORAL_QUEUES__ORDERS__ACTIVITY_RETRY__MAXIMUM_ATTEMPTS"):
+    for right in (
+        "TEMPORAL_URL",
+        "TEMPORAL_ADDRESS",  # Temporal's standard name for the same setting
+        "TEMPORAL_QUEUES__ORDERS__ACTIVITY_RETRY__MAXIMUM_ATTEMPTS",
+    ):
         assert reads.accepts(right), right
 
 

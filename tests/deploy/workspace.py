@@ -31,6 +31,8 @@ from typing import Any
 
 from pydantic import AliasChoices, BaseModel
 from pydantic_settings import BaseSettings
+from temporal_core.client.settings import TemporalSettings
+from temporal_core.client.standard_variables import STANDARD_ALIASES
 
 from tests.deploy.dockerfile import REPO
 
@@ -172,6 +174,9 @@ def settings_accepts(settings: type[BaseSettings], name: str) -> bool:
     for field_name, info in settings.model_fields.items():
         aliases = _aliases(info.validation_alias)
         names = [a.upper() for a in aliases] or [(prefix + field_name).upper()]
+        if issubclass(settings, TemporalSettings):
+            # Temporal's standard spellings, read by a settings source rather than an alias.
+            names += [name for name, field in STANDARD_ALIASES.items() if field == field_name]
         for candidate in names:
             if upper == candidate:
                 return True

@@ -77,6 +77,7 @@ def test_services_get_the_stack_settings_and_keep_their_own_names(
 ) -> None:
     monkeypatch.setenv("OTEL_SERVICE_NAME", "everything")
     monkeypatch.setenv("TEMPORAL_URL", "elsewhere:7233")
+    monkeypatch.setenv("TEMPORAL_ADDRESS", "elsewhere:7233")  # exported for the temporal CLI
     stack = Stack(
         config(
             "--temporal-port", "17001", "--otlp-endpoint", "http://127.0.0.1:4318",
@@ -88,6 +89,7 @@ def test_services_get_the_stack_settings_and_keep_their_own_names(
 
     assert env["SERVE_PACKAGE"] == "worker-orders"
     assert env["TEMPORAL_URL"] == "127.0.0.1:17001"
+    assert env["TEMPORAL_ADDRESS"] == "127.0.0.1:17001"
     assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://127.0.0.1:4318"
     assert "OTEL_SERVICE_NAME" not in env
     assert env["LOG_FORMAT"] == "json"

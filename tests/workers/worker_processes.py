@@ -19,6 +19,7 @@ PYTHON = sys.executable
 
 # Variables of the developer's shell that would change what a child worker does.
 _INHERITED_NOISE = (
+    "TEMPORAL_ADDRESS",  # Temporal's spelling of TEMPORAL_URL, which worker_env sets
     "SERVE_PACKAGE",
     "WORKER_QUEUES",
     "WORKER_HEALTH_PORT",

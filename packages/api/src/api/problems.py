@@ -9,7 +9,7 @@ here; a resource's own problems live with it in ``api.errors.<resource>``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -22,6 +22,8 @@ from starlette.routing import compile_path
 from temporal_core import TemporalDisabledError, TemporalUnavailableError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
+
+from api.models.common import field_location
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
@@ -248,10 +250,6 @@ def _problem_response(
     )
 
 
-def _field_name(location: Sequence[int | str]) -> str:
-    return ".".join(str(part) for part in location)
-
-
 def _field_errors(errors: Iterable[Any]) -> list[FieldError]:
     found: list[FieldError] = []
     for item in errors:
@@ -259,7 +257,7 @@ def _field_errors(errors: Iterable[Any]) -> list[FieldError]:
         message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
         found.append(
             FieldError(
-                field=_field_name(error.get("loc", ())) or "body",
+                field=field_location(error.get("loc", ())) or "body",
                 message=message,
                 type=str(error.get("type", "value_error")),
             )

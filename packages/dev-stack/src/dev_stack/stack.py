@@ -264,6 +264,9 @@ class Stack:
             return env
         env["SERVE_PACKAGE"] = name
         env["TEMPORAL_URL"] = config.temporal_url
+        # Temporal's spelling of the same setting: a developer's shell may export it for the
+        # CLI, and the two disagreeing would stop every service (both are read, see settings).
+        env["TEMPORAL_ADDRESS"] = config.temporal_url
         env["TEMPORAL_NAMESPACE"] = config.namespace
         data_paths = {
             "REPORTS_DIR": str(config.data_dir / "reports"),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import Header, Path, Query
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, Tag
 
 __all__ = [
     "BUSINESS_KEY_PATTERN",
@@ -23,6 +24,8 @@ __all__ = [
     "WorkflowRunning",
     "WorkflowStarted",
     "WorkflowStatusName",
+    "field_location",
+    "union_branch",
 ]
 
 # Ids end up in workflow ids, URLs and file names: letters, digits and ``_.:-`` only, starting
@@ -182,3 +185,22 @@ class CancelBody(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "dup"}]})
 
     reason: str = Field(min_length=1, max_length=1000)
+
+
+_BRANCH_TAGS: set[str] = set()
+
+
+def union_branch(name: str) -> Tag:
+    """The ``Tag`` of one branch of a request union, remembered as not being a field.
+
+    Pydantic puts the branch's tag into the location of an error inside it
+    (``body.cron.cron_expression``); :func:`field_location` leaves it out again so a 422 names the
+    field the client sent (``body.cron_expression``).
+    """
+    _BRANCH_TAGS.add(name)
+    return Tag(name)
+
+
+def field_location(location: Sequence[int | str]) -> str:
+    """An error's location as a dotted field name, without union branch tags."""
+    return ".".join(str(part) for part in location if part not in _BRANCH_TAGS)

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from contracts.reports import ReportConfig
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, field_validator
 
-from api.models.common import BUSINESS_KEY_MAX, BUSINESS_KEY_PATTERN, BusinessKey
+from api.models.common import (
+    BUSINESS_KEY_MAX,
+    BUSINESS_KEY_PATTERN,
+    BusinessKey,
+    union_branch,
+)
 from api.models.reports import ReportRequest
 
 __all__ = [
     "MAX_INTERVAL_SECONDS",
+    "CronScheduleRequest",
+    "IntervalScheduleRequest",
     "OverlapPolicyName",
     "ReportSchedule",
     "ReportScheduleList",
@@ -50,38 +58,13 @@ ScheduleIdPath = Annotated[
 _NOTE = Field(default=None, max_length=1000, description="Why, for the people reading it later.")
 
 
-class ScheduleRequest(BaseModel):
-    """A report to generate at every cron time or every ``interval_seconds`` (exactly one)."""
+class _ScheduleFields(BaseModel):
+    """What every schedule request has, whichever way its timing is given."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "schedule_id": "nightly-sales",
-                    "cron_expression": "0 2 * * *",
-                    "time_zone": "Europe/Paris",
-                    "overlap_policy": "skip",
-                    "report": {"report_type": "sales", "rows": 1000, "format": "csv"},
-                },
-                {"schedule_id": "hourly-stock", "interval_seconds": 3600},
-            ]
-        },
-    )
+    model_config = ConfigDict(extra="forbid")
 
     schedule_id: BusinessKey = Field(
         description="Business key of the schedule; its runs are `scheduled-report-<id>-<time>`."
-    )
-    cron_expression: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=100,
-        pattern=r"^[A-Za-z0-9*/,?#@ -]+$",
-        description="Standard cron (`minute hour day month weekday`, e.g. `0 2 * * *`) or "
-        "`@daily`-style; the server checks the syntax and answers 422 naming this field.",
-    )
-    interval_seconds: int | None = Field(
-        default=None, ge=1, le=MAX_INTERVAL_SECONDS, description="Run every so many seconds."
     )
     time_zone: str = Field(
         default="UTC",
@@ -105,11 +88,71 @@ class ScheduleRequest(BaseModel):
             raise ValueError(f"unknown time zone {name!r}; use an IANA name such as UTC") from None
         return name
 
-    @model_validator(mode="after")
-    def _exactly_one_timing(self) -> ScheduleRequest:
-        if (self.cron_expression is None) == (self.interval_seconds is None):
-            raise ValueError("give exactly one of cron_expression or interval_seconds")
-        return self
+
+class CronScheduleRequest(_ScheduleFields):
+    """A report generated at every time a cron expression names."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "schedule_id": "nightly-sales",
+                    "cron_expression": "0 2 * * *",
+                    "time_zone": "Europe/Paris",
+                    "overlap_policy": "skip",
+                    "report": {"report_type": "sales", "rows": 1000, "format": "csv"},
+                }
+            ]
+        }
+    )
+
+    cron_expression: str = Field(
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9*/,?#@ -]+$",
+        description="Standard cron (`minute hour day month weekday`, e.g. `0 2 * * *`) or "
+        "`@daily`-style; the server checks the syntax and answers 422 naming this field.",
+    )
+    # Declared (only ever null) so that both kinds of request read the same way in the route.
+    interval_seconds: None = Field(default=None, description="Not with `cron_expression`.")
+
+
+class IntervalScheduleRequest(_ScheduleFields):
+    """A report generated every ``interval_seconds``."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"schedule_id": "hourly-stock", "interval_seconds": 3600}]}
+    )
+
+    interval_seconds: int = Field(
+        ge=1, le=MAX_INTERVAL_SECONDS, description="Run every so many seconds."
+    )
+    cron_expression: None = Field(default=None, description="Not with `interval_seconds`.")
+
+
+def _timing(value: Any) -> str | None:
+    # Which kind of request a body is, read from the one timing field it gives; both or neither
+    # is no kind at all, and the union answers with the rule instead of every branch's errors.
+    if not isinstance(value, Mapping):
+        return "cron" if isinstance(value, CronScheduleRequest) else "interval"
+    body = cast(Mapping[str, Any], value)
+    cron, interval = body.get("cron_expression"), body.get("interval_seconds")
+    if (cron is None) == (interval is None):
+        return None
+    return "cron" if cron is not None else "interval"
+
+
+ScheduleRequest = Annotated[
+    Annotated[CronScheduleRequest, union_branch("cron")]
+    | Annotated[IntervalScheduleRequest, union_branch("interval")],
+    Discriminator(
+        _timing,
+        custom_error_type="schedule_timing",
+        custom_error_message="give exactly one of cron_expression or interval_seconds",
+    ),
+]
+"""A report to generate at every cron time or every ``interval_seconds``: exactly one of the two,
+which the OpenAPI schema states as a ``oneOf`` so clients and fuzzers see the rule too."""
 
 
 class ScheduleNoteBody(BaseModel):

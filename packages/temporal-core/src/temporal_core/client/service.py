@@ -35,19 +35,65 @@ def tls_config(settings: TemporalSettings) -> TLSConfig | bool:
     """The SDK TLS argument for ``settings``: False, True (system roots) or a ``TLSConfig``."""
     if not settings.uses_tls:
         return False
-    paths = (settings.tls_ca_cert_path, settings.tls_client_cert_path)
-    if all(path is None for path in paths) and settings.tls_server_name is None:
+    if not settings.has_tls_material:
         return True
+    key = settings.tls_client_key_data
     return TLSConfig(
-        server_root_ca_cert=_read(settings.tls_ca_cert_path),
-        client_cert=_read(settings.tls_client_cert_path),
-        client_private_key=_read(settings.tls_client_key_path),
+        server_root_ca_cert=_pem(settings.tls_ca_cert_path, settings.tls_server_ca_cert_data),
+        client_cert=_pem(settings.tls_client_cert_path, settings.tls_client_cert_data),
+        client_private_key=_pem(
+            settings.tls_client_key_path, key.get_secret_value() if key is not None else None
+        ),
         domain=settings.tls_server_name,
     )
 
 
-def _read(path: Path | None) -> bytes | None:
-    return path.read_bytes() if path is not None else None
+def _pem(path: Path | None, data: str | None) -> bytes | None:
+    if path is not None:
+        return path.read_bytes()
+    return data.encode() if data is not None else None
+
+
+def describe_connection(settings: TemporalSettings) -> str:
+    """How ``settings`` connect, for error messages: address, namespace and the TLS in use.
+
+    Names files and the server name, never key material or the API key.
+    """
+    parts = [f"{settings.url} (namespace {settings.namespace}"]
+    if settings.uses_tls:
+        trusted = settings.tls_ca_cert_path or (
+            "an inline CA" if settings.tls_server_ca_cert_data else "the system's CAs"
+        )
+        parts.append(f"TLS trusting {trusted}")
+        if settings.tls_server_name:
+            parts.append(f"server name {settings.tls_server_name}")
+        if settings.tls_client_cert_path or settings.tls_client_cert_data:
+            parts.append(f"client certificate {settings.tls_client_cert_path or 'given inline'}")
+        else:
+            parts.append("no client certificate")
+    else:
+        parts.append("plaintext")
+    if settings.api_key is not None:
+        parts.append("API key")
+    return ", ".join(parts) + ")"
+
+
+def _tls_hint(settings: TemporalSettings, reason: str) -> str:
+    # The SDK reports TLS refusals as transport errors; name the settings that decide them.
+    if not settings.uses_tls:
+        return ""
+    if "InvalidCertificate" in reason or "certificate" in reason.lower():
+        return (
+            ". The server's certificate was not accepted: it must be signed by the CA in "
+            "TEMPORAL_TLS_SERVER_CA_CERT_PATH (or a system CA) and carry the name in "
+            "TEMPORAL_TLS_SERVER_NAME (or the host of the address)"
+        )
+    if "close_notify" in reason or "transport error" in reason:
+        return (
+            ". The server closed the TLS connection: if it requires mTLS, it did not accept the "
+            "client certificate (TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH)"
+        )
+    return ""
 
 
 class TemporalClientService:
@@ -132,6 +178,7 @@ class TemporalClientService:
                     namespace=settings.namespace,
                     api_key=settings.api_key.get_secret_value() if settings.api_key else None,
                     tls=tls_config(settings),
+                    rpc_metadata=settings.grpc_meta,
                     data_converter=pydantic_data_converter,
                     interceptors=[*interceptors, StartDefaultsInterceptor(settings)],
                     plugins=temporal_plugins(),
@@ -149,8 +196,12 @@ class TemporalClientService:
                 timeout=timeout,
             )
         except (TimeoutError, RuntimeError, OSError) as error:
+            # The SDK's message for a refused handshake is the bare transport error; saying which
+            # certificates and name were used is what lets a user see what to fix.
+            reason = str(error) or type(error).__name__
             raise TemporalUnavailableError(
-                f"cannot reach Temporal at {settings.url} (namespace {settings.namespace}): {error}"
+                f"cannot reach Temporal at {describe_connection(settings)}: {reason}"
+                f"{_tls_hint(settings, reason)}"
             ) from error
         logger.info("connected to Temporal at %s namespace %s", settings.url, settings.namespace)
         return client

@@ -6,11 +6,19 @@ Every field maps to one variable: ``url`` is ``TEMPORAL_URL``; a per-queue overr
 Durations accept seconds (``30``, ``2.5``), a unit suffix (``500ms``, ``30s``, ``5m``, ``2h``,
 ``1d``) or ISO 8601 (``PT30S``). ``TemporalSettings.load()``
 turns a bad value into a :class:`SettingsError` that names the variable and what is allowed.
+
+Temporal's standard names (``TEMPORAL_ADDRESS``, ``TEMPORAL_TLS``, ``TEMPORAL_PROFILE`` ...) and
+its TOML profiles are read too (:mod:`temporal_core.client.standard_variables`), and a
+``TEMPORAL_*`` variable that nothing reads is reported: a warning, or an error with
+``TEMPORAL_REJECT_UNKNOWN_VARIABLES=true``.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import re
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
@@ -25,8 +33,15 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from temporalio.common import RetryPolicy
+
+from temporal_core.client.settings_error import SettingsError
+from temporal_core.client.standard_variables import (
+    STANDARD_ALIASES,
+    StandardVariablesSource,
+    unknown_variables,
+)
 
 __all__ = [
     "ENV_PREFIX",
@@ -35,6 +50,8 @@ __all__ = [
     "SettingsError",
     "TemporalSettings",
 ]
+
+logger = logging.getLogger(__name__)
 
 ENV_PREFIX = "TEMPORAL_"
 _NESTED = "__"
@@ -54,10 +71,6 @@ def _parse_duration(value: Any) -> Any:
 
 Duration = Annotated[timedelta, BeforeValidator(_parse_duration)]
 """A ``timedelta`` that also reads ``30``, ``2.5``, ``500ms``, ``30s``, ``5m``, ``2h``, ``1d``."""
-
-
-class SettingsError(ValueError):
-    """A setting has a value that is not allowed; the message names the variable."""
 
 
 class RetrySettings(BaseModel):
@@ -116,14 +129,54 @@ class TemporalSettings(BaseSettings):
 
     # Connection
     enabled: bool = Field(default=True, description="Set false to run the API without Temporal.")
-    url: str = Field(default="localhost:7233", description="Frontend gRPC address, host:port.")
+    url: str = Field(
+        default="localhost:7233",
+        description="Frontend gRPC address, host:port (also read as TEMPORAL_ADDRESS).",
+    )
     namespace: str = Field(default="default", min_length=1, max_length=255)
-    tls_enabled: bool = Field(default=False, description="Use TLS (implied by an API key).")
-    tls_ca_cert_path: Path | None = Field(default=None, description="PEM CA bundle to trust.")
+    tls_enabled: bool | None = Field(
+        default=None,
+        description="Use TLS (also read as TEMPORAL_TLS). None: only when an API key or a "
+        "certificate implies it; false: never, even then.",
+    )
+    tls_ca_cert_path: Path | None = Field(
+        default=None, description="PEM CA bundle to trust (also TEMPORAL_TLS_SERVER_CA_CERT_PATH)."
+    )
+    tls_server_ca_cert_data: str | None = Field(
+        default=None, description="PEM CA bundle to trust, inline.", repr=False
+    )
     tls_client_cert_path: Path | None = Field(default=None, description="PEM client cert (mTLS).")
+    tls_client_cert_data: str | None = Field(
+        default=None, description="PEM client cert (mTLS), inline.", repr=False
+    )
     tls_client_key_path: Path | None = Field(default=None, description="PEM client key (mTLS).")
-    tls_server_name: str | None = Field(default=None, description="Override the TLS SNI name.")
+    tls_client_key_data: SecretStr | None = Field(
+        default=None, description="PEM client key (mTLS), inline."
+    )
+    tls_server_name: str | None = Field(
+        default=None, description="Name the server certificate must carry; also sent as SNI."
+    )
+    tls_disable_host_verification: bool = Field(
+        default=False,
+        description="Temporal's standard switch; refused, the Python SDK cannot skip it.",
+    )
     api_key: SecretStr | None = Field(default=None, description="API key, e.g. Temporal Cloud.")
+    grpc_meta: dict[str, str] = Field(
+        default_factory=dict[str, str],
+        description="gRPC headers sent with every call (TEMPORAL_GRPC_META_<HEADER>).",
+        repr=False,
+    )
+    profile: str | None = Field(
+        default=None, description="TOML profile to read (Temporal's TEMPORAL_PROFILE)."
+    )
+    config_file: Path | None = Field(
+        default=None, description="TOML file of profiles (Temporal's TEMPORAL_CONFIG_FILE)."
+    )
+    reject_unknown_variables: bool = Field(
+        default=False,
+        description="Refuse to start when a TEMPORAL_* variable is read by nothing (default: "
+        "a warning).",
+    )
     connect_timeout: Duration = Field(default=timedelta(seconds=5), gt=timedelta(0))
     identity: str | None = Field(default=None, description="Client/worker identity shown in UI.")
 
@@ -170,6 +223,24 @@ class TemporalSettings(BaseSettings):
 
     queues: dict[str, QueueOverrides] = Field(default_factory=dict[str, QueueOverrides])
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Read Temporal's standard names and TOML profile below our own variable names."""
+        return (
+            init_settings,
+            env_settings,
+            StandardVariablesSource(settings_cls),
+            dotenv_settings,
+            file_secret_settings,
+        )
+
     @field_validator("url")
     @classmethod
     def _url_is_host_port(cls, value: str) -> str:
@@ -209,6 +280,17 @@ class TemporalSettings(BaseSettings):
             raise ValueError(f"must be the path of a readable PEM file; {value} does not exist")
         return value
 
+    @field_validator("tls_disable_host_verification")
+    @classmethod
+    def _host_verification_stays_on(cls, value: bool) -> bool:
+        if value:
+            raise ValueError(
+                "the Python SDK cannot turn off server certificate verification; trust the "
+                "server's CA with TEMPORAL_TLS_SERVER_CA_CERT_PATH and set "
+                "TEMPORAL_TLS_SERVER_NAME to a name its certificate carries"
+            )
+        return value
+
     @field_validator("queues")
     @classmethod
     def _queue_names_lower(cls, value: dict[str, QueueOverrides]) -> dict[str, QueueOverrides]:
@@ -217,22 +299,53 @@ class TemporalSettings(BaseSettings):
         return {name.lower(): overrides for name, overrides in value.items()}
 
     @model_validator(mode="after")
+    def _one_source_per_pem(self) -> Self:
+        # Temporal's loader refuses both too: which one would be meant is a guess.
+        for what, path, data in (
+            ("TLS_SERVER_CA_CERT", self.tls_ca_cert_path, self.tls_server_ca_cert_data),
+            ("TLS_CLIENT_CERT", self.tls_client_cert_path, self.tls_client_cert_data),
+            ("TLS_CLIENT_KEY", self.tls_client_key_path, self.tls_client_key_data),
+        ):
+            if path is not None and data is not None:
+                raise ValueError(
+                    f"TEMPORAL_{what}_PATH and TEMPORAL_{what}_DATA are both set; set one"
+                )
+        return self
+
+    @model_validator(mode="after")
     def _client_cert_and_key_together(self) -> Self:
-        if (self.tls_client_cert_path is None) != (self.tls_client_key_path is None):
+        has_cert = self.tls_client_cert_path is not None or self.tls_client_cert_data is not None
+        has_key = self.tls_client_key_path is not None or self.tls_client_key_data is not None
+        if has_cert != has_key:
             raise ValueError(
-                "TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH must be set "
-                "together for mTLS"
+                "TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH (or their _DATA "
+                "forms) must be set together for mTLS"
             )
         return self
 
     @property
     def uses_tls(self) -> bool:
-        """Whether connections use TLS: asked for explicitly, by certificates or by an API key."""
-        return (
-            self.tls_enabled
-            or self.api_key is not None
-            or self.tls_ca_cert_path is not None
-            or self.tls_client_cert_path is not None
+        """Whether connections use TLS: asked for, or implied by certificates or an API key.
+
+        ``TEMPORAL_TLS=false`` turns it off even then (Temporal's meaning), e.g. for an API key
+        sent to a plaintext proxy on the same host.
+        """
+        if self.tls_enabled is not None:
+            return self.tls_enabled
+        return self.api_key is not None or self.has_tls_material
+
+    @property
+    def has_tls_material(self) -> bool:
+        """Whether a CA, a client certificate or a server name is configured."""
+        return any(
+            value is not None
+            for value in (
+                self.tls_ca_cert_path,
+                self.tls_server_ca_cert_data,
+                self.tls_client_cert_path,
+                self.tls_client_cert_data,
+                self.tls_server_name,
+            )
         )
 
     def for_queue(self, queue: str) -> QueueOverrides:
@@ -241,20 +354,62 @@ class TemporalSettings(BaseSettings):
 
     @classmethod
     def load(cls, **values: Any) -> Self:
-        """Read the environment (plus ``values``), raising :class:`SettingsError` on bad input."""
+        """Read the environment (plus ``values``), raising :class:`SettingsError` on bad input.
+
+        A ``TEMPORAL_*`` variable that no setting reads is logged as a warning (other Temporal
+        tools have variables of their own, see ``FOREIGN_PREFIXES``), or refused when
+        ``reject_unknown_variables`` is on; a bad value's message also names such variables,
+        since a misspelt name is a likely cause.
+        """
+        environ = dict(os.environ)
+        unknown = unknown_variables(environ, cls.model_fields)
         try:
-            return cls(**values)
+            settings = cls(**values)
         except ValidationError as error:
-            raise SettingsError(describe_validation_error(error)) from None
+            message = describe_validation_error(error, environ)
+            raise SettingsError(message + describe_unknown(unknown)) from None
+        if unknown and settings.reject_unknown_variables:
+            raise SettingsError(
+                "invalid Temporal settings:"
+                + describe_unknown(unknown)
+                + "\n  (TEMPORAL_REJECT_UNKNOWN_VARIABLES is true)"
+            )
+        if unknown:
+            logger.warning("ignoring Temporal settings:%s", describe_unknown(unknown))
+        return settings
 
 
-def env_var_name(location: tuple[int | str, ...]) -> str:
-    """Return the environment variable that a pydantic error location refers to."""
+def describe_unknown(unknown: Mapping[str, list[str]]) -> str:
+    """One line per unknown variable with the names it resembles ("" when there is none)."""
+    lines = [""]
+    for name, matches in sorted(unknown.items()):
+        hint = f"; did you mean {' or '.join(matches)}?" if matches else ""
+        lines.append(f"  {name}: not a Temporal setting that anything reads{hint}")
+    if len(lines) > 1:
+        lines.append("  (the variables are listed in the README's configuration table)")
+    return "\n".join(lines) if len(lines) > 1 else ""
+
+
+def env_var_name(location: tuple[int | str, ...], environ: Mapping[str, str] | None = None) -> str:
+    """Return the environment variable that a pydantic error location refers to.
+
+    With ``environ``, a field set only through Temporal's spelling (``TEMPORAL_ADDRESS`` for
+    ``url``) is named by that spelling, so the message points at what the user wrote.
+    """
     parts = [str(part) for part in location if not isinstance(part, int)]
-    return ENV_PREFIX + _NESTED.join(parts).upper() if parts else ENV_PREFIX + "*"
+    if not parts:
+        return ENV_PREFIX + "*"
+    ours = ENV_PREFIX + _NESTED.join(parts).upper()
+    if environ is not None and ours not in environ and len(parts) == 1:
+        for standard, field in STANDARD_ALIASES.items():
+            if field == parts[0] and standard in environ:
+                return standard
+    return ours
 
 
-def describe_validation_error(error: ValidationError) -> str:
+def describe_validation_error(
+    error: ValidationError, environ: Mapping[str, str] | None = None
+) -> str:
     """Render a settings validation error as one line per offending variable."""
     lines = ["invalid Temporal settings:"]
     for item in error.errors(include_url=False):
@@ -263,7 +418,7 @@ def describe_validation_error(error: ValidationError) -> str:
         if location:
             given = item.get("input")
             shown = "" if isinstance(given, dict) else f" (got {given!r})"
-            lines.append(f"  {env_var_name(location)}: {message}{shown}")
+            lines.append(f"  {env_var_name(location, environ)}: {message}{shown}")
         else:
             lines.append(f"  {message}")
     return "\n".join(lines)
