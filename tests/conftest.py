@@ -9,6 +9,13 @@ import pytest
 
 pytest_plugins = ["temporal_core.testing.pytest_plugin"]
 
+# Payload encryption is on by default and a service without a key refuses to start. Most tests
+# run their workers in-process on the test server's (codec-less) client next to an API or a
+# process built from the environment, so both sides must agree: plaintext, unless a test turns
+# encryption on for itself (tests/security/test_payload_encryption.py and the stack tests, which
+# drop every CODEC_* variable so `uv run dev` runs exactly as a developer's does).
+os.environ.setdefault("CODEC_ENABLED", "false")
+
 _exit_status: int | None = None
 
 

@@ -9,6 +9,10 @@ from pathlib import Path
 
 import pytest
 from api.settings import ENV_PREFIX, ApiSettings
+from codec_server.settings import ENV_PREFIX as CODEC_SERVER_PREFIX
+from codec_server.settings import CodecServerSettings
+from pydantic_settings import BaseSettings
+from temporal_core.client.codec_settings import CODEC_ENV_PREFIX, CodecSettings
 from temporal_core.client.settings import RetrySettings, TemporalSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,6 +53,20 @@ def test_every_api_setting_is_in_the_readme_and_the_api_guide() -> None:
         row = re.compile(rf"^\| {re.escape(variable)}[^|]*\| `[^`]+`", re.MULTILINE)
         assert row.search(configuration), f"README's configuration table lacks {variable}"
         assert row.search(api_guide), f"docs/api.md's settings table lacks {variable}"
+
+
+@pytest.mark.parametrize(
+    ("settings", "prefix"),
+    [(CodecSettings, CODEC_ENV_PREFIX), (CodecServerSettings, CODEC_SERVER_PREFIX)],
+)
+def test_every_codec_setting_is_a_row_of_the_configuration_table(
+    settings: type[BaseSettings], prefix: str
+) -> None:
+    configuration = README.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    for name in settings.model_fields:
+        variable = f"`{prefix}{name.upper()}`"
+        row = re.compile(rf"^\| {re.escape(variable)} \| [^|]+ \| \w", re.MULTILINE)
+        assert row.search(configuration), f"README's configuration table lacks {variable}"
 
 
 def test_documented_api_defaults_are_the_real_ones() -> None:

@@ -17,15 +17,19 @@ from typing import Any
 
 import httpx
 import uvicorn
+from api.auth.principal import Principal
 from api.deps import ApiSettingsDep, TemporalClientDep, get_schedule_calls, get_workflow_calls
 from api.main import create_app
+from api.routes.orders import order_workflow_id
 from api.schedule_calls import ScheduleCalls
 from api.settings import ApiSettings
 from api.workflow_calls import WorkflowCalls
+from contracts.search_attributes import OWNER
 from fastapi import FastAPI
 from temporal_core import TemporalSettings, build_worker, registry
 from temporal_core.testing.dev_server import free_port
 from temporalio.client import Client
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.worker import Worker
 
 from tests.auth_tokens import KEY_SET_JSON, bearer
@@ -145,6 +149,20 @@ def route_to_task_queues(app: FastAPI, task_queues: Mapping[str, str]) -> None:
 
     # Schedules start their runs on the server, so the queue goes into the schedule's action.
     app.dependency_overrides[get_schedule_calls] = routed_schedules
+
+
+def order_id_for(order_id: str, subject: str = "test-user") -> str:
+    """The workflow id the API gives ``subject``'s order ``order_id``."""
+    return order_workflow_id(Principal(subject=subject, scopes=frozenset()), order_id)
+
+
+def owned_by(subject: str = "test-user") -> TypedSearchAttributes:
+    """The search attributes of a workflow the API started for ``subject``.
+
+    For tests that start a workflow through Temporal directly (to keep it from running) and
+    then read it over HTTP as that caller.
+    """
+    return TypedSearchAttributes([SearchAttributePair(OWNER, subject)])
 
 
 def order(**overrides: Any) -> dict[str, Any]:

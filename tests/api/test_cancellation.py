@@ -39,7 +39,8 @@ async def test_an_order_cancelled_through_temporal_reads_cancelled_and_has_no_re
     stack: ApiStack,
 ) -> None:
     # Delayed, so the cancel reaches it before it could finish (an order takes milliseconds).
-    started = await stack.http.post("/orders/scheduled", json=order(), params={"delay_seconds": 2})
+    body = order()
+    started = await stack.http.post("/orders/scheduled", json=body, params={"delay_seconds": 2})
     assert started.status_code == 202, started.text
     workflow_id = started.json()["workflow_id"]
     await stack.temporal.get_workflow_handle(workflow_id).cancel()
@@ -54,7 +55,7 @@ async def test_an_order_cancelled_through_temporal_reads_cancelled_and_has_no_re
     assert problem["status_url"] == f"/orders/{workflow_id}/status"
 
     # Retrying the start finds the cancelled order; waiting on it reports how it ended.
-    sync = await stack.http.post("/orders/sync", json={**order(), "order_id": workflow_id[6:]})
+    sync = await stack.http.post("/orders/sync", json=body)
     assert assert_problem(sync, 409, "workflow-cancelled")["workflow_id"] == workflow_id
 
 

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+from api.auth.scopes import ADMIN
 from api.deps import get_temporal_service
 from api.main import create_app
+from api.settings import ApiSettings
 from contracts.orders import OrderInput
 from fastapi import APIRouter, Depends, Request
 from temporal_core import TemporalClientService
 from temporalio.testing import WorkflowEnvironment
 from worker_orders.workflows import OrderWorkflow
 
-from tests.api.support import api_settings, caller_client, order, serve, temporal_settings_for
+from tests.api.support import order, serve, temporal_settings_for
+from tests.auth_tokens import KEY_SET_JSON, bearer
 
 router = APIRouter(prefix="/guide")
 
@@ -60,9 +64,12 @@ async def health_check(
 async def test_guide_routes_share_the_apps_temporal_service(
     temporal_env: WorkflowEnvironment,
 ) -> None:
-    app = create_app(api_settings(), temporal_settings=temporal_settings_for(temporal_env.client))
+    app = create_app(
+        ApiSettings(auth_keys=KEY_SET_JSON),
+        temporal_settings=temporal_settings_for(temporal_env.client),
+    )
     app.include_router(router)
-    async with serve(app) as url, caller_client(url, timeout=30) as http:
+    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
         body = order()
         started = await http.post("/guide/orders", json=body)
         assert started.json() == {"workflow_id": f"order-{body['order_id']}", "status": "started"}
@@ -71,7 +78,10 @@ async def test_guide_routes_share_the_apps_temporal_service(
         assert guide_health == (await http.get("/health")).json()
 
         # The app's own routes see the workflow the guide's route started (no worker polls
-        # the guide's queue here, so stop it first rather than wait on its state query).
+        # the guide's queue here, so stop it first rather than wait on its state query). It has
+        # no owner (the guide's route records none), so only an admin sees it.
         await temporal_env.client.get_workflow_handle(started.json()["workflow_id"]).terminate()
-        status = await http.get(f"/orders/order-{body['order_id']}/status")
+        path = f"/orders/order-{body['order_id']}/status"
+        assert (await http.get(path, headers=bearer())).status_code == 404
+        status = await http.get(path, headers=bearer("ops", [ADMIN]))
         assert (status.status_code, status.json()["status"]) == (200, "terminated")

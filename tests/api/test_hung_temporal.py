@@ -18,7 +18,7 @@ from api.main import create_app
 from temporal_core import TemporalSettings
 from temporal_core.testing import DevServerProcess
 
-from tests.api.support import api_settings, caller_client, order, poll, serve
+from tests.api.support import api_settings, caller_client, order, order_id_for, poll, serve
 from tests.api.test_approvals import approval
 from tests.api.test_orders import assert_problem
 
@@ -69,7 +69,7 @@ async def test_a_frozen_server_answers_503_within_the_deadline(
     pending = await http.post("/approvals", json=approval())
     assert pending.status_code == 202, pending.text
     body = order()
-    workflow_id = f"order-{body['order_id']}"
+    workflow_id = order_id_for(body["order_id"])
 
     async with server.frozen():
         assert_retry_later(await timed(http.get(f"/orders/{workflow_id}/status")))

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
-from tests.api.support import ApiStack, api_stack, eventually, order
+from tests.api.support import ApiStack, api_stack, eventually, order, order_id_for
 from tests.auth_tokens import bearer
 
 ORDERS = 100
@@ -35,7 +35,7 @@ async def test_200_concurrent_posts_for_100_orders_start_exactly_100_workflows(
         # The duplicate of each order found it, running or already finished: 200, never a 409.
         assert codes[200] == ORDERS, codes
         started = [r.json()["workflow_id"] for r in responses if r.status_code == 202]
-        assert sorted(started) == sorted(f"order-{b['order_id']}" for b in bodies)
+        assert sorted(started) == sorted(order_id_for(b["order_id"]) for b in bodies)
 
         queue = stack.task_queues["orders"]
 
@@ -50,7 +50,7 @@ async def test_200_concurrent_posts_for_100_orders_start_exactly_100_workflows(
         await eventually(all_completed, timeout=120)
 
         for body in bodies[:5]:
-            result = await stack.http.get(f"/orders/order-{body['order_id']}/result")
+            result = await stack.http.get(f"/orders/{order_id_for(body['order_id'])}/result")
             assert result.status_code == 200
             assert result.json()["status"] == "completed"
 

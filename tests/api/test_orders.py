@@ -6,10 +6,13 @@ import uuid
 from typing import Any
 
 import httpx
+from api.customer_ids import customer_id
+from api.settings import DEV_CUSTOMER_ID_KEY
 from contracts.orders import ORDER, OrderInput
+from contracts.search_attributes import CUSTOMER_ID, ORDER_ID, OWNER
 from temporalio.client import WorkflowExecutionStatus
 
-from tests.api.support import ApiStack, eventually, order, poll
+from tests.api.support import ApiStack, eventually, order, order_id_for, owned_by, poll
 
 PROBLEM = "application/problem+json"
 
@@ -20,6 +23,7 @@ def assert_problem(response: httpx.Response, status: int, kind: str) -> dict[str
     problem: dict[str, Any] = response.json()
     assert problem["status"] == status
     assert problem["type"] == f"/problems/{kind}"
+    assert problem["code"] == kind
     assert problem["title"]
     assert problem["detail"]
     return problem
@@ -31,7 +35,7 @@ async def test_start_returns_202_with_status_url_then_result(http: httpx.AsyncCl
 
     assert response.status_code == 202, response.text
     started = response.json()
-    workflow_id = f"order-{body['order_id']}"
+    workflow_id = order_id_for(body["order_id"])
     assert started["workflow_id"] == workflow_id
     assert started["started"] is True
     assert started["status"] == "started"
@@ -79,7 +83,7 @@ async def test_retry_after_completion_returns_the_finished_order(stack: ApiStack
     assert done.json()["started"] is True
 
     again = await http.post("/orders", json=body)
-    workflow_id = f"order-{body['order_id']}"
+    workflow_id = order_id_for(body["order_id"])
     described = await stack.temporal.get_workflow_handle(workflow_id).describe()
     assert again.status_code == 200, again.text
     assert again.json() == {
@@ -117,7 +121,7 @@ async def test_sync_execute_answers_202_when_the_wait_runs_out(http: httpx.Async
     response = await http.post("/orders/sync", json=body, params={"wait": 0.3})
     assert response.status_code == 202, response.text
     assert response.json()["status"] == "scheduled"
-    assert response.json()["result_url"] == f"/orders/order-{body['order_id']}/result"
+    assert response.json()["result_url"] == f"/orders/{order_id_for(body['order_id'])}/result"
 
     result = await http.get(response.json()["result_url"], params={"wait": 0})
     assert result.status_code == 202
@@ -194,6 +198,7 @@ async def test_status_of_a_running_order_nobody_works_on_has_null_state(stack: A
         OrderInput(order_id=workflow_id[6:], customer_email="a@b.co", amount=1.0),
         id=workflow_id,
         task_queue=f"nobody-{uuid.uuid4().hex[:8]}",
+        search_attributes=owned_by(),
     )
     status = await stack.http.get(f"/orders/{workflow_id}/status")
     assert status.status_code == 200, status.text
@@ -299,17 +304,28 @@ async def test_urgent_start_applies_timeouts_and_retry(stack: ApiStack) -> None:
 
 
 async def test_tracked_start_sets_memo_and_search_attributes(stack: ApiStack) -> None:
-    email = f"tracked-{uuid.uuid4().hex[:8]}@example.com"
+    email = f"Tracked-{uuid.uuid4().hex[:8]}@Example.com"
     body = order(customer_email=email, amount=123.9)
     response = await stack.http.post("/orders/tracked", json=body)
     assert response.status_code == 202, response.text
     workflow_id = response.json()["workflow_id"]
 
     description = await stack.temporal.get_workflow_handle(workflow_id).describe()
-    assert await description.memo() == {"customer_email": email, "order_amount": 123.9}
+    # The amount is kept; the e-mail is in no memo and no search attribute.
+    assert await description.memo() == {"order_amount": 123.9}
+    attributes = description.typed_search_attributes
+    customer = customer_id(email, DEV_CUSTOMER_ID_KEY)
+    assert attributes.get(OWNER) == "test-user"
+    assert attributes.get(ORDER_ID) == body["order_id"]
+    assert attributes.get(CUSTOMER_ID) == customer
+    assert customer == customer_id(email.upper(), DEV_CUSTOMER_ID_KEY), "normalized e-mail"
+    raw = [str(pair.value) for pair in attributes]  # pyright: ignore[reportUnknownMemberType]
+    assert not any(email.lower() in value.lower() for value in raw), raw
 
     async def indexed() -> bool:
-        query = f"CustomKeywordField = '{email}' AND CustomIntField = 123"
+        query = (
+            f"CustomerId = '{customer}' AND OrderId = '{body['order_id']}' AND CustomIntField = 123"
+        )
         found = [execution.id async for execution in stack.temporal.list_workflows(query)]
         return found == [workflow_id]
 

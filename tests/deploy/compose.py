@@ -61,6 +61,16 @@ def read_env_file(path: Path = ENV_EXAMPLE) -> dict[str, str]:
     return values
 
 
+def filled_in_env_file(path: Path = ENV_EXAMPLE) -> dict[str, str]:
+    """The env file after a user filled in what it leaves empty (each required secret)."""
+    values = read_env_file(path)
+    required = {ref.name for ref in references() if ref.required}
+    return {
+        key: (f"filled-in-{key.lower()}" if key in required and not value else value)
+        for key, value in values.items()
+    }
+
+
 def interpolate(data: Any, variables: dict[str, str]) -> Any:
     """``data`` with every string substituted as compose would, given ``variables``."""
     if isinstance(data, dict):

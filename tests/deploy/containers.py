@@ -24,6 +24,7 @@ import functools
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -36,6 +37,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from temporal_core.client.key_ring import new_key_entry
 
 from tests.deploy.dockerfile import REPO, Dockerfile
 
@@ -337,6 +340,21 @@ class Container:
         _buildah_ok("from", "--pull=never", "--name", self.name, tag)
         self._services: list[Service] = []
 
+    def _secrets(self) -> Path:
+        """The directory mounted at /run/secrets, as compose and Kubernetes mount the secrets.
+
+        One per scratch directory, so the API and worker containers of a test share a key.
+        """
+        directory = self.scratch / "run-secrets"
+        if not directory.is_dir():
+            directory.mkdir()
+            (directory / "codec_keys").write_text(new_key_entry("test") + "\n")
+            (directory / "codec_server_token").write_text(secrets.token_urlsafe(24) + "\n")
+            for path in (directory, *directory.iterdir()):
+                # The image's user (not the test's) reads them; the values are throwaway.
+                path.chmod(0o755 if path.is_dir() else 0o644)
+        return directory
+
     def _run_args(self, command: Sequence[str], env: dict[str, str]) -> list[str]:
         pairs = [arg for key, value in env.items() for arg in ("--env", f"{key}={value}")]
         return [
@@ -346,6 +364,8 @@ class Container:
             "chroot",
             "--network",
             "host",
+            "--volume",
+            f"{self._secrets()}:/run/secrets:ro",
             *pairs,
             self.name,
             "--",

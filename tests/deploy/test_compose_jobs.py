@@ -15,6 +15,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from contracts.search_attributes import BUSINESS_SEARCH_ATTRIBUTES
 from temporal_core.testing.dev_server import bundled_binary
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
@@ -23,7 +24,8 @@ from tests.deploy import compose
 
 pytestmark = pytest.mark.e2e
 
-SETUP = compose.interpolate(compose.load(), compose.read_env_file())["services"]["temporal-setup"]
+_COMPOSE = compose.interpolate(compose.load(), compose.filled_in_env_file())
+SETUP = _COMPOSE["services"]["temporal-setup"]
 
 
 async def _run_setup(env: dict[str, str]) -> tuple[int, str]:
@@ -62,8 +64,8 @@ async def test_temporal_setup_registers_namespace_and_search_attributes(
         ListSearchAttributesRequest(namespace=namespace)
     )
     custom = {name: kind for name, kind in response.custom_attributes.items()}
-    assert "CustomKeywordField" in custom, output
-    assert "CustomIntField" in custom, output
+    for name in ("CustomKeywordField", "CustomIntField", *BUSINESS_SEARCH_ATTRIBUTES):
+        assert name in custom, output
 
     again, output = await _run_setup(env)
     assert again == 0, output

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from temporal_core.client.key_ring import new_key_entry
 from temporal_core.testing.dev_server import free_port
 from temporalio.testing import WorkflowEnvironment
 
@@ -42,8 +43,8 @@ from tests.deploy.workspace import (
 pytestmark = pytest.mark.e2e
 
 WEB_STACK = {"fastapi", "uvicorn", "starlette"}
-# The compose file as `cp .env.example .env && docker compose up` hands it to the engine.
-COMPOSE = compose.interpolate(compose.load(), compose.read_env_file())
+# The compose file as `cp .env.example .env`, the secrets filled in, hands it to the engine.
+COMPOSE = compose.interpolate(compose.load(), compose.filled_in_env_file())
 
 
 def _build(image: Dockerfile, context: Path, scratch: Path, venv: Path) -> None:
@@ -133,8 +134,8 @@ def test_image_builds_from_the_lock_and_serve_starts(
     installed = _distributions(venv)
     # Of our members, the image holds exactly its package's closure: no worker code in the API.
     assert installed & set(members()) == closure(image.package)
-    if image.package == "api":
-        assert installed >= WEB_STACK, "the API image must carry its web stack"
+    if image.package in {"api", "codec-server"}:
+        assert installed >= WEB_STACK, f"the {image.package} image must carry its web stack"
         assert not installed & _worker_packages()
     else:
         assert not installed & WEB_STACK, f"worker image contains {installed & WEB_STACK}"
@@ -169,22 +170,34 @@ def _container_env(
     Outside Docker every process shares one network and file system, so ports become free ones,
     listeners bind loopback only, data paths move to the test's scratch directory and Temporal is
     the test server. The OTLP endpoint names the compose network's Jaeger, which is not here.
+    The secrets compose mounts under /run/secrets are made in the scratch directory, and
+    encryption is on, as in a container (the test session's CODEC_ENABLED=false stays out).
     """
     env = _run_env(image, venv) | compose.environment(COMPOSE["services"][service])
     env.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
     env["TEMPORAL_URL"] = temporal
-    for name in ("API_PORT", "WORKER_HEALTH_PORT", "WORKER_METRICS_PORT"):
+    for name in ("API_PORT", "WORKER_HEALTH_PORT", "WORKER_METRICS_PORT", "CODEC_SERVER_PORT"):
         if name in env:
             env[name] = str(free_port())
-    for name in ("API_HOST", "WORKER_HEALTH_HOST", "WORKER_METRICS_HOST"):
+    for name in ("API_HOST", "WORKER_HEALTH_HOST", "WORKER_METRICS_HOST", "CODEC_SERVER_HOST"):
         if name in env:
             env[name] = "127.0.0.1"
     if "REPORTS_DIR" in env:
         env["REPORTS_DIR"] = str(scratch / "reports")
     if "SIDE_EFFECTS_DB" in env:
         env["SIDE_EFFECTS_DB"] = str(scratch / "side-effects.db")
-    # Compose mounts each secret at /run/secrets/<name> from a file the operator makes; here the
-    # test makes it in the scratch directory.
+    env["CODEC_ENABLED"] = "true"
+    secrets = {
+        "CODEC_KEYS_FILE": new_key_entry("k1"),
+        "CODEC_SERVER_TOKEN_FILE": "t" * 32,
+    }
+    for name, value in secrets.items():
+        if name in env:
+            path = scratch / name.lower()
+            path.write_text(value + "\n")
+            env[name] = str(path)
+    # Every other compose secret is mounted at /run/secrets/<name> from a file the operator
+    # makes; here the test makes it in the scratch directory.
     for name, value in list(env.items()):
         if value.startswith(SECRETS_MOUNT):
             secret = value.removeprefix(SECRETS_MOUNT)

@@ -30,6 +30,8 @@ OVERLAYS = sorted(path.parent.name for path in (K8S / "overlays").glob("*/kustom
 KUBERNETES_VERSION = "1.33.0"
 IMAGES = {Dockerfile.parse(path).package: Dockerfile.parse(path) for path in SERVICE_DOCKERFILES}
 DEFAULT_DRAIN_SECONDS = 30.0  # TemporalSettings.drain_timeout
+# The variable holding each HTTP service's health port; workers use WORKER_HEALTH_PORT.
+_HEALTH_PORT_VARIABLE = {"api": "API_PORT", "codec-server": "CODEC_SERVER_PORT"}
 
 # The temporal scaler's trigger metadata and authentication parameters as KEDA documents them
 # (keda.sh, scalers/temporal, v2.17 and later; deprecated ones left out on purpose).
@@ -154,7 +156,7 @@ def test_deployments_are_probed_and_locked_down(
         container = _container(deployment)
         env = _env(deployment, config)
         port_names = {p["name"]: p["containerPort"] for p in container["ports"]}
-        health_port = int(env["API_PORT"] if name == "api" else env["WORKER_HEALTH_PORT"])
+        health_port = int(env[_HEALTH_PORT_VARIABLE.get(name, "WORKER_HEALTH_PORT")])
 
         readiness, liveness = container["readinessProbe"], container["livenessProbe"]
         assert readiness["httpGet"]["path"] == "/health", name
@@ -162,8 +164,10 @@ def test_deployments_are_probed_and_locked_down(
         assert liveness["httpGet"]["path"] in {"/health", "/health/live"}, name
         for probe in (readiness, liveness):
             assert port_names[probe["httpGet"]["port"]] == health_port, name
-        if name != "api":
+        if is_worker(name):
             assert env["WORKER_HEALTH_HOST"] == "0.0.0.0", "the kubelet probes from outside"
+        if name == "codec-server":
+            assert env["CODEC_SERVER_HOST"] == "0.0.0.0", "the kubelet probes from outside"
 
         drain = float(env.get("TEMPORAL_DRAIN_TIMEOUT", DEFAULT_DRAIN_SECONDS))
         assert pod["terminationGracePeriodSeconds"] > drain, name

@@ -70,8 +70,8 @@ def test_compose_file_validates_against_the_compose_specification() -> None:
 
 
 def test_compose_file_validates_after_substituting_env_example() -> None:
-    # What `cp .env.example .env && docker compose up` really hands to the engine.
-    substituted = compose.interpolate(compose.load(), compose.read_env_file())
+    # What `cp .env.example .env`, filling in the secrets and `docker compose up` hand the engine.
+    substituted = compose.interpolate(compose.load(), compose.filled_in_env_file())
     assert _schema_errors(substituted) == []
 
 
@@ -91,6 +91,15 @@ def test_env_example_defines_every_variable_compose_requires() -> None:
     assert needed <= documented.keys(), f"missing from .env.example: {needed - documented.keys()}"
     with pytest.raises(KeyError, match="POSTGRES_PASSWORD"):
         compose.interpolate(compose.load(), {})
+
+
+def test_env_example_alone_does_not_satisfy_the_required_secrets() -> None:
+    # A copied .env.example must not start a stack with a password everybody knows.
+    with pytest.raises(KeyError, match="POSTGRES_PASSWORD"):
+        compose.interpolate(compose.load(), compose.read_env_file())
+    required = {ref.name for ref in compose.references() if ref.required}
+    shipped = {key for key, value in compose.read_env_file().items() if key in required and value}
+    assert not shipped, f".env.example ships values for required secrets: {shipped}"
 
 
 def test_env_example_documents_only_variables_compose_uses() -> None:
@@ -125,6 +134,7 @@ def test_dockerignore_keeps_local_state_out_of_the_context() -> None:
         "packages/worker-orders/tests/test_x.py",
         ".env",
         "secrets/api-auth-keys.json",
+        "secrets/codec-keys",
         ".git/HEAD",
     ):
         assert ignore.excludes(path), f"{path} would be sent to the Docker daemon"
@@ -155,3 +165,23 @@ def test_dockerignore_lets_in_everything_the_dockerfiles_use() -> None:
                 for source in used:
                     assert not ignore.excludes(source), f"{path.name}: {source} is ignored"
                     assert (REPO / source).exists(), f"{path}: {source} does not exist"
+
+
+def test_our_services_run_hardened() -> None:
+    # docs/security.md: nothing in our images can be changed at run time, no capability is kept
+    # and no process can gain privileges; writes go to named volumes and an in-memory /tmp.
+    services = compose.load()["services"]
+    for name in compose.our_services(compose.load()):
+        service = services[name]
+        assert service.get("read_only") is True, name
+        assert service.get("cap_drop") == ["ALL"], name
+        assert "no-new-privileges:true" in service.get("security_opt", []), name
+        assert "/tmp" in service.get("tmpfs", []), name
+
+
+def test_keys_reach_our_services_as_compose_secrets() -> None:
+    data = compose.load()
+    services = data["services"]
+    assert {"codec_keys"} <= set(data["secrets"]), data["secrets"]
+    for name in compose.our_services(data):
+        assert "codec_keys" in services[name].get("secrets", []), name

@@ -16,6 +16,8 @@ from typing import Any
 
 import httpx
 import pytest
+from contracts.search_attributes import BUSINESS_SEARCH_ATTRIBUTES
+from temporal_core.client.key_ring import new_key_entry
 from temporal_core.testing.dev_server import free_port
 
 from tests.auth_tokens import AUTH_ENV
@@ -249,20 +251,35 @@ def _health_checks() -> list[tuple[str, str, list[str]]]:
     return checks
 
 
-def _api_serves_get(path: str) -> bool:
-    """Whether ``api.main:app`` routes ``GET path`` to an endpoint, asked the way Starlette asks.
+def _app_of(package: str) -> Any:
+    """The HTTP app a non-worker ``package`` serves."""
+    if package == "codec-server":
+        from codec_server.app import create_app
+        from codec_server.settings import CodecServerSettings
+        from pydantic import SecretStr
+        from temporal_core.client.codec_settings import CodecSettings
 
-    Matching (rather than listing ``app.routes``) also sees routes of included routers, which
-    recent FastAPI versions keep nested instead of flattening.
-    """
+        codec = CodecSettings(enabled=True, keys=SecretStr(new_key_entry("k1"))).payload_codec()
+        assert codec is not None
+        return create_app(codec, CodecServerSettings(token=SecretStr("t" * 32)))
     import api.main
-    from starlette.routing import Match
 
     from tests.api.support import environment
 
     # The image's app is built from the environment, which names its key set (compose secret).
     with environment(AUTH_ENV):
-        app = api.main.app
+        return api.main.app
+
+
+def _serves_get(package: str, path: str) -> bool:
+    """Whether ``package``'s app routes ``GET path`` to an endpoint, asked as Starlette asks.
+
+    Matching (rather than listing ``app.routes``) also sees routes of included routers, which
+    recent FastAPI versions keep nested instead of flattening.
+    """
+    from starlette.routing import Match
+
+    app = _app_of(package)
 
     scope = {"type": "http", "method": "GET", "path": path, "root_path": "", "headers": []}
     return any(route.matches(scope)[0] is Match.FULL for route in app.routes)
@@ -302,8 +319,8 @@ async def test_health_check_targets_an_endpoint_the_code_serves(
         assert await _worker_health_server_answers(path) == 200
         assert await _worker_health_server_answers(path + "-not-there") == 404
     else:
-        assert _api_serves_get(path), f"GET {path} is not a route of api.main:app"
-        assert not _api_serves_get(path + "-not-there"), "the route check matches anything"
+        assert _serves_get(package, path), f"GET {path} is not a route of {package}'s app"
+        assert not _serves_get(package, path + "-not-there"), "the route check matches anything"
 
 
 # --- compose topology ----------------------------------------------------------------------------
@@ -412,8 +429,9 @@ def test_third_party_images_are_pinned(service: str) -> None:
 
 def test_custom_search_attributes_are_registered() -> None:
     script = " ".join(COMPOSE["services"]["temporal-setup"]["command"])
-    for attribute in ("CustomKeywordField:Keyword", "CustomIntField:Int"):
-        assert attribute in script
+    expected = {"CustomKeywordField": "Keyword", "CustomIntField": "Int"}
+    for name, kind in {**expected, **BUSINESS_SEARCH_ATTRIBUTES}.items():
+        assert f"{name}:{kind}" in script
 
 
 def test_otlp_goes_to_the_trace_viewer_over_http() -> None:

@@ -15,8 +15,16 @@ from tests.e2e.stack_process import StackPorts, StackProcess
 
 
 def stack_environment(**extra: str) -> dict[str, str]:
-    """The test's environment without telemetry settings (each test chooses its own)."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith("OTEL_")}
+    """The test's environment without telemetry or payload encryption settings.
+
+    Each test chooses its own telemetry; encryption is left to the stack, which turns it on with
+    a key of its own, as it does for a developer.
+    """
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("OTEL_", "CODEC_"))
+    }
     env.update(extra)
     return env
 

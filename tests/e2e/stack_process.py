@@ -38,6 +38,7 @@ class StackPorts:
     orders_health: int = field(default_factory=free_port)
     approvals_health: int = field(default_factory=free_port)
     reports_health: int = field(default_factory=free_port)
+    codec: int = field(default_factory=free_port)
 
     def options(self, *, ui: bool) -> list[str]:
         """The `dev` options that put the stack on these ports."""
@@ -47,6 +48,7 @@ class StackPorts:
             "--orders-health-port", str(self.orders_health),
             "--approvals-health-port", str(self.approvals_health),
             "--reports-health-port", str(self.reports_health),
+            "--codec-port", str(self.codec),
         ]  # fmt: skip
         options += ["--ui-port", str(self.ui)] if ui else ["--no-ui"]
         return options

@@ -6,6 +6,8 @@ checks that no process it started is left.
 
 from __future__ import annotations
 
+import re
+import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -13,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from temporal_core.testing.dev_server import bundled_binary
 
 from tests.e2e.conftest import RunningStack, running_stack, stack_environment
 from tests.e2e.stack_process import alive, children_of
@@ -92,7 +95,8 @@ def test_order_runs_from_start_to_result(api: httpx.Client) -> None:
     started = api.post("/orders", json=order_body(order_id))
     assert started.status_code == 202, started.text
     body = started.json()
-    assert body["workflow_id"] == f"order-{order_id}"
+    # The caller's own order: the workflow id holds the caller's owner tag before the order id.
+    assert re.fullmatch(rf"order-[0-9a-f]{{12}}-{order_id}", body["workflow_id"]), body
     assert body["started"] is True
 
     outcome = result_of(api, body["result_url"])
@@ -101,6 +105,64 @@ def test_order_runs_from_start_to_result(api: httpx.Client) -> None:
     assert outcome["result"]["status"] == "completed"
     status = api.get(body["status_url"]).json()
     assert status["status"] == "completed"
+
+
+def test_payloads_are_encrypted_and_the_codec_server_decodes_them(
+    stack: RunningStack, api: httpx.Client
+) -> None:
+    """Temporal stores ciphertext; the CLI and the Web UI decode through the codec server."""
+    email = f"{unique('ada')}@example.com"
+    started = api.post("/orders", json=order_body(unique("secret"), customer_email=email))
+    assert started.status_code == 202, started.text
+    result_of(api, started.json()["result_url"])
+    ports, workflow_id = stack.ports, started.json()["workflow_id"]
+
+    keys, token_file = stack.data_dir / "codec-keys", stack.data_dir / "codec-token"
+    assert keys.stat().st_mode & 0o077 == 0, "the key file is readable by others"
+    assert "Codec server" in stack.process.output
+    token = token_file.read_text().strip()
+    show = [
+        str(bundled_binary("temporal")),
+        "workflow",
+        "show",
+        "--workflow-id",
+        workflow_id,
+        "--address",
+        f"127.0.0.1:{ports.temporal}",
+        "--detailed",
+    ]
+    plain = subprocess.run(show, capture_output=True, text=True, timeout=60, check=True)
+    assert email not in plain.stdout
+    decoded = subprocess.run(
+        [
+            *show,
+            "--codec-endpoint",
+            f"http://127.0.0.1:{ports.codec}",
+            "--codec-auth",
+            f"Bearer {token}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert email in decoded.stdout
+
+    # The Web UI was told where the codec server is, and the browser may call it from the UI.
+    ui = f"http://127.0.0.1:{ports.ui}"
+    settings = httpx.get(f"{ui}/api/v1/settings", timeout=10).json()
+    endpoint = settings["Codec"]["Endpoint"]
+    assert endpoint == f"http://127.0.0.1:{ports.codec}/{token}"
+    preflight = httpx.options(
+        f"{endpoint}/decode",
+        headers={
+            "Origin": ui,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type,x-namespace",
+        },
+        timeout=10,
+    )
+    assert preflight.headers.get("access-control-allow-origin") == ui
 
 
 def test_duplicate_start_runs_the_order_once(api: httpx.Client) -> None:
@@ -116,7 +178,7 @@ def test_duplicate_start_runs_the_order_once(api: httpx.Client) -> None:
     again_after = api.post("/orders", json=order_body(order_id))
 
     assert again_after.status_code == 200, again_after.text
-    assert again_after.json()["workflow_id"] == f"order-{order_id}"
+    assert again_after.json()["workflow_id"] == first.json()["workflow_id"]
     assert again_after.json()["status"] == "already_finished"
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
+from contracts.search_attributes import ORDER_ID
 from stand_ins.side_effect_log import SideEffectLog
 from temporalio.client import Client
 
@@ -108,11 +109,14 @@ async def count_workflows(client: Client, query: str) -> int:
     return (await client.count_workflows(query)).count
 
 
-async def runs_per_workflow_id(client: Client, workflow_type: str) -> Counter[str]:
-    """Every run of ``workflow_type`` the server knows, counted by workflow id."""
+async def runs_per_order_id(client: Client) -> Counter[str]:
+    """Every order run the server knows, counted by its ``OrderId`` search attribute.
+
+    By order id, not workflow id: the workflow id holds the caller's owner tag as well.
+    """
     runs: Counter[str] = Counter()
-    async for execution in client.list_workflows(f'WorkflowType="{workflow_type}"'):
-        runs[execution.id] += 1
+    async for execution in client.list_workflows('WorkflowType="OrderWorkflow"'):
+        runs[str(execution.typed_search_attributes.get(ORDER_ID))] += 1
     return runs
 
 

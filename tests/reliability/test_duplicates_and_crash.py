@@ -29,7 +29,7 @@ from tests.reliability.load import (
     effect_counts,
     not_exactly_once,
     order_body,
-    runs_per_workflow_id,
+    runs_per_order_id,
     send,
     wait_until,
 )
@@ -106,7 +106,7 @@ async def test_duplicate_posts_and_a_killed_worker_charge_every_order_exactly_on
         both_started = [
             o for o, (a, b) in zip(order_ids, pairs, strict=True) if a.status == b.status == 202
         ]
-        runs = await runs_per_workflow_id(client, "OrderWorkflow")
+        runs = await runs_per_order_id(client)
         counts = effect_counts(system.side_effects)
         not_once = {
             kind: not_exactly_once(counts, kind, order_ids)
@@ -132,7 +132,7 @@ async def test_duplicate_posts_and_a_killed_worker_charge_every_order_exactly_on
     unexpected = [a for a in answers if a.status not in {*ACCEPTED, 409}]
     assert unexpected == [], unexpected[:5]
     assert both_started == [], both_started[:10]
-    assert sorted(runs) == sorted(f"order-{order_id}" for order_id in order_ids)
+    assert sorted(runs) == sorted(order_ids)
     assert set(runs.values()) == {1}
     assert not_once == {CHARGE_KIND: {}, RESERVE_KIND: {}, CONFIRM_KIND: {}}, not_once
     assert figures.completed == ORDERS

@@ -28,7 +28,7 @@ from tests.reliability.load import (
     effect_counts,
     not_exactly_once,
     order_body,
-    runs_per_workflow_id,
+    runs_per_order_id,
     send,
 )
 from tests.reliability.system import api_client, running_system
@@ -124,7 +124,7 @@ async def test_the_same_batch_sent_twice_at_once_starts_each_order_once(
                 ],
                 concurrency=16,
             )
-        runs = await runs_per_workflow_id(client, "OrderWorkflow")
+        runs = await runs_per_order_id(client)
         counts = effect_counts(system.side_effects)
 
     assert first.status in {202, 207}, first
@@ -158,7 +158,7 @@ async def test_the_same_batch_sent_twice_at_once_starts_each_order_once(
         body = answer.body
         assert body["started"] + body["already_running"] + body["already_exists"] == BATCH
         assert (answer.status == 207) == (body["already_exists"] > 0)
-    assert sorted(runs) == sorted(f"order-{order_id}" for order_id in order_ids)
+    assert sorted(runs) == sorted(order_ids)
     assert set(runs.values()) == {1}
     assert not_exactly_once(counts, CHARGE_KIND, order_ids) == {}
     assert figures.completed == BATCH

@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from contracts.search_attributes import ORDER_ID
 from temporalio.client import Client
 
 from tests.reliability.figures import Figures
@@ -80,7 +81,7 @@ async def test_a_crashed_server_gives_503s_then_every_accepted_order_completes(
 
         async def all_accepted_completed() -> bool:
             completed_ids.update(await _completed_order_ids(client))
-            return {f"order-{order_id}" for order_id in accepted} <= completed_ids
+            return set(accepted) <= completed_ids
 
         done = await wait_until(all_accepted_completed, timeout=COMPLETION_SECONDS, interval=1)
         unavailable = [answer for _, answer in answers if answer.status == 503]
@@ -90,7 +91,7 @@ async def test_a_crashed_server_gives_503s_then_every_accepted_order_completes(
         )
         figures.requests = len(answers)
         figures.accepted = len(accepted)
-        figures.completed = len({f"order-{o}" for o in accepted} & completed_ids)
+        figures.completed = len(set(accepted) & completed_ids)
         figures.lost = figures.accepted - figures.completed
         figures.server_errors = sum(answer.server_error for _, answer in answers)
         if first_accepted_after is not None:
@@ -116,5 +117,9 @@ async def test_a_crashed_server_gives_503s_then_every_accepted_order_completes(
 
 
 async def _completed_order_ids(client: Client) -> set[str]:
+    # By OrderId: the workflow id holds the caller's owner tag as well.
     query = 'WorkflowType="OrderWorkflow" AND ExecutionStatus="Completed"'
-    return {execution.id async for execution in client.list_workflows(query)}
+    return {
+        str(execution.typed_search_attributes.get(ORDER_ID))
+        async for execution in client.list_workflows(query)
+    }

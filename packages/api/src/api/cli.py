@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import typer
 from temporal_core import SettingsError, TemporalSettings
 from temporal_core.cli.process_exit import exit_process
+from temporal_core.client.codec_settings import CodecSettings
 from temporal_core.observability.log_setup import LogFormatOption, LogLevelOption, configure_logging
 
 __all__ = ["main"]
@@ -44,7 +45,14 @@ def serve(
         int, typer.Option(envvar="API_PORT", min=1, max=65535, help="TCP port to listen on.")
     ] = 8000,
     workers: Annotated[
-        int, typer.Option(envvar="API_WORKERS", min=1, max=64, help="Worker processes.")
+        int,
+        typer.Option(
+            envvar="API_WORKERS",
+            min=1,
+            max=64,
+            help="uvicorn worker processes on the one port; one process serves about one "
+            "core's worth of requests, so use up to one per core.",
+        ),
     ] = 1,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
     log_level: Annotated[
@@ -64,6 +72,7 @@ def serve(
 
     try:
         TemporalSettings.load()
+        CodecSettings.load().payload_codec()
         # Reading the key set too: a bad API_AUTH_KEYS is a usage error named here, not a
         # traceback from inside uvicorn's startup.
         ApiSettings.load().token_verifier()

@@ -57,6 +57,7 @@ class _PlainTooLargeAsProblem:
         path: str = scope.get("path", "")
         problem = Problem(
             type="/problems/request-body-too-large",
+            code="request-body-too-large",
             title="Request body too large",
             status=413,
             detail=body_too_large_detail(self.max_body_size),

@@ -18,18 +18,21 @@ from temporalio.client import Client
 from api.auth.verifier import TokenVerifier
 from api.schedule_calls import ScheduleCalls
 from api.settings import ApiSettings
+from api.start_limits import StartRateLimiter
 from api.workflow_calls import WorkflowCalls
 
 __all__ = [
     "ApiSettingsDep",
     "AppDependencies",
     "ScheduleCallsDep",
+    "StartLimiterDep",
     "TemporalClientDep",
     "TemporalServiceDep",
     "WorkflowCallsDep",
     "get_api_settings",
     "get_app_dependencies",
     "get_schedule_calls",
+    "get_start_limiter",
     "get_temporal_client",
     "get_temporal_service",
     "get_workflow_calls",
@@ -44,23 +47,42 @@ class AppDependencies:
     settings: ApiSettings
     token_verifier: TokenVerifier | None
     """Checks bearer tokens; ``None`` when ``API_AUTH_ENABLED=false``."""
+    start_limiter: StartRateLimiter
+    """This process's per-caller start allowance (``API_START_RATE_PER_MINUTE``)."""
 
 
-def get_app_dependencies(request: Request) -> AppDependencies:
+# The dependencies are ``async def`` although none of them awaits: FastAPI runs a plain ``def``
+# dependency in its thread pool, a thread hop (and a wait for a free thread under load) per
+# dependency per request, for work that takes microseconds.
+
+
+async def get_app_dependencies(request: Request) -> AppDependencies:
     """The process-wide dependencies the lifespan stored on the app."""
+    return _app_dependencies(request)
+
+
+def _app_dependencies(request: Request) -> AppDependencies:
     dependencies: AppDependencies = request.app.state.app_dependencies
     return dependencies
 
 
-def get_temporal_service(request: Request) -> TemporalClientService:
+async def get_temporal_service(request: Request) -> TemporalClientService:
     """The shared ``TemporalClientService`` (connects lazily; never per request)."""
-    return get_app_dependencies(request).temporal_service
+    return _app_dependencies(request).temporal_service
 
 
-def get_api_settings(request: Request) -> ApiSettings:
+async def get_api_settings(request: Request) -> ApiSettings:
     """The API's limits."""
-    return get_app_dependencies(request).settings
+    return _app_dependencies(request).settings
 
+
+async def get_start_limiter(request: Request) -> StartRateLimiter:
+    """The process-wide per-caller start rate limiter."""
+    return _app_dependencies(request).start_limiter
+
+
+StartLimiterDep = Annotated[StartRateLimiter, Depends(get_start_limiter)]
+"""``limiter: StartLimiterDep`` in the signature of a route that starts workflows."""
 
 TemporalServiceDep = Annotated[TemporalClientService, Depends(get_temporal_service)]
 """``temporal_service: TemporalServiceDep`` in a handler signature."""
@@ -78,7 +100,7 @@ TemporalClientDep = Annotated[Client, Depends(get_temporal_client)]
 """``client: TemporalClientDep`` in a handler signature."""
 
 
-def get_workflow_calls(client: TemporalClientDep, settings: ApiSettingsDep) -> WorkflowCalls:
+async def get_workflow_calls(client: TemporalClientDep, settings: ApiSettingsDep) -> WorkflowCalls:
     """The Temporal calls of one request, on the shared client and the API's deadlines.
 
     Workflows start on the task queues their contracts name. Tests route them elsewhere by
@@ -91,7 +113,7 @@ WorkflowCallsDep = Annotated[WorkflowCalls, Depends(get_workflow_calls)]
 """``calls: WorkflowCallsDep`` in a handler signature."""
 
 
-def get_schedule_calls(client: TemporalClientDep, settings: ApiSettingsDep) -> ScheduleCalls:
+async def get_schedule_calls(client: TemporalClientDep, settings: ApiSettingsDep) -> ScheduleCalls:
     """The Temporal Schedule calls of one request; tests override it like ``WorkflowCalls``."""
     return ScheduleCalls(client, settings)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from temporal_core import TemporalClientService, TemporalSettings
+from temporal_core.client.codec_settings import load_payload_codec
 from temporal_core.observability.log_setup import configure_logging
 from temporal_core.observability.tracing import configure_telemetry
 
@@ -27,6 +28,8 @@ from api.openapi_security import state_security
 from api.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from api.routes import approvals, health, orders, reports, schedules
 from api.settings import ApiSettings
+from api.start_limits import StartRateLimiter
+from api.trace_context import CallerTraceContext
 
 __all__ = ["app", "create_app"]
 
@@ -72,10 +75,15 @@ def create_app(
         if level or fmt:
             configure_logging(level or "INFO", fmt or "text")
         service = temporal_service or TemporalClientService(
-            temporal_settings or TemporalSettings.load()
+            temporal_settings or TemporalSettings.load(), payload_codec=load_payload_codec()
         )
         app.state.app_dependencies = AppDependencies(
-            temporal_service=service, settings=api_settings, token_verifier=token_verifier
+            temporal_service=service,
+            settings=api_settings,
+            token_verifier=token_verifier,
+            start_limiter=StartRateLimiter(
+                per_minute=api_settings.start_rate_per_minute, burst=api_settings.start_burst
+            ),
         )
         logger.info("API ready; Temporal at %s (connects on first use)", service.url)
         try:
@@ -91,6 +99,12 @@ def create_app(
             "AUTHENTICATION IS OFF (API_AUTH_ENABLED=false): every caller acts as an admin "
             "and can read, change and cancel every workflow. Never run like this where "
             "anyone else can reach the API."
+        )
+    if api_settings.customer_id_key is None:
+        logger.warning(
+            "API_CUSTOMER_ID_KEY is not set, so CustomerId search attributes are hashed with a "
+            "public development key and can be turned back into e-mail addresses; set a secret "
+            "key outside a laptop"
         )
     app = FastAPI(
         title="Temporal workflows API",
@@ -145,12 +159,18 @@ def _document_problems_as_problem_json(app: FastAPI, settings: ApiSettings) -> N
 
 
 def _instrument(app: FastAPI) -> None:
-    # Cheap when no exporter is configured (the no-op tracer); probes and scrapes would only add
-    # noise.
-    configure_telemetry("api")
+    # Probes and scrapes are not traced: they would only add noise.
+    if not configure_telemetry("api"):
+        # Nothing is exported: spare every request the instrumentation's no-op spans and keep
+        # only what they gave, the caller's trace id on the request's log lines.
+        app.add_middleware(CallerTraceContext, excluded_prefixes=_UNTRACED_PREFIXES)
+        return
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="/health,/metrics")
+    FastAPIInstrumentor.instrument_app(app, excluded_urls=",".join(_UNTRACED_PREFIXES))
+
+
+_UNTRACED_PREFIXES = ("/health", "/metrics")
 
 
 def __getattr__(name: str) -> Any:

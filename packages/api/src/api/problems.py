@@ -68,6 +68,10 @@ class Problem(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     type: str = Field(description="URI reference naming the kind of problem.")
+    code: str = Field(
+        description="Stable machine-readable code of the kind of problem (the last segment of "
+        "`type`, e.g. `workflow-not-found`); clients branch on it, never on `detail`."
+    )
     title: str = Field(description="Short summary of the kind of problem.")
     status: int = Field(description="The HTTP status code, repeated for convenience.")
     detail: str = Field(description="What went wrong in this request, for a person.")
@@ -164,11 +168,21 @@ class WorkflowNotStarted(ApiProblem):
 
 
 class WorkflowUnsuccessful(ApiProblem):
-    """The workflow ended without a result: failed, terminated or timed out (409)."""
+    """The workflow ended without a result: failed, terminated or timed out (409).
+
+    ``failure_type`` is the type of the application error that failed it, for a route to turn a
+    failure its contract names (``report-too-large``) into a problem of its own. The error's
+    message is never shown: it may be any exception's text from any activity.
+    """
 
     status = 409
     kind = "workflow-unsuccessful"
     title = "Workflow did not complete"
+
+    def __init__(self, detail: str, *, failure_type: str | None = None, **fields: Any) -> None:
+        """``fields`` are those of every problem (``workflow_id``, ``status_url``...)."""
+        super().__init__(detail, **fields)
+        self.failure_type = failure_type
 
 
 class WorkflowCancelled(ApiProblem):
@@ -205,8 +219,10 @@ _STATUS_TITLES = {
     405: "Method not allowed",
     406: "Not acceptable",
     413: "Request body too large",
+    410: "Gone",
     415: "Unsupported media type",
     422: "Invalid request",
+    429: "Too many requests",
     500: "Internal error",
 }
 
@@ -236,6 +252,7 @@ def _problem_response(
 ) -> JSONResponse:
     problem = Problem(
         type=_TYPE_BASE + kind,
+        code=kind,
         title=title,
         status=status,
         detail=detail,
@@ -412,9 +429,11 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
 _DESCRIPTIONS = {
     400: "The body is not readable (for example, not UTF-8).",
     404: "No workflow (or schedule) of this kind has that id.",
-    409: "Conflict with the workflow's current state (see `type`).",
+    409: "Conflict with the workflow's current state (see `code`).",
+    410: "The report's file was deleted after the retention period; generate it again.",
     413: "The request body is larger than the configured limit.",
     422: "The request is invalid; `errors` names each field.",
+    429: "A per-caller limit is reached (see `code`); retry after `Retry-After` seconds.",
     503: "Temporal is disabled, unreachable or did not answer in time; retry after "
     "`Retry-After` seconds. For a start or an update the call may have taken effect: check "
     "`status_url`, then retry with the same key (see the API guide's retry contract).",
@@ -430,7 +449,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
             "description": _DESCRIPTIONS.get(status, _STATUS_TITLES.get(status, "Error")),
             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
-        if status == 503:
+        if status in (429, 503):
             entry["headers"] = {
                 "Retry-After": {
                     "description": "Seconds to wait before retrying.",

@@ -7,9 +7,12 @@
 * Each call to Temporal is timed as ``schedule_<call>`` (``api.metrics.temporal_call``).
 * Every call carries the API's deadline, so a Temporal outage becomes a 503.
 
-Ownership: schedules are not tied to a caller yet. When authentication arrives, ``create`` is
-where the caller is recorded (in the schedule memo, beside ``cron_expression``), ``describe`` is
-the one gate where a schedule of another caller becomes a 404, and ``list_all`` filters by it.
+Ownership: acting ``on_behalf_of`` a caller, ``create`` records the caller's subject in the
+schedule memo (``owner``, beside ``cron_expression``) and as the ``Owner`` search attribute of
+every run it starts (so ``/reports/{id}`` serves the runs to their owner); ``describe`` is the one
+gate where a schedule of another caller becomes the same 404 as an unknown id, and ``list_all``
+lists only the caller's (an admin sees all). Schedule ids are one namespace for every caller, so
+creating an id another caller holds answers 409 without saying anything else about it.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections.abc import Awaitable, Mapping
 from datetime import timedelta
 from typing import Any, TypeVar, cast
 
+from contracts.search_attributes import OWNER
 from pydantic import BaseModel
 from temporal_core import WorkflowContract
 from temporal_core.client.converter import pydantic_client
@@ -31,8 +35,10 @@ from temporalio.client import (
     ScheduleListDescription,
     ScheduleOverlapPolicy,
 )
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.auth.principal import Principal
 from api.errors.schedules import ScheduleAlreadyExists, ScheduleNotFound
 from api.metrics import temporal_call
 from api.responses import invalid
@@ -43,6 +49,7 @@ __all__ = ["ScheduleCalls"]
 InputT = TypeVar("InputT", bound=BaseModel)
 
 CRON_MEMO_KEY = "cron_expression"
+OWNER_MEMO_KEY = "owner"
 
 
 class ScheduleCalls:
@@ -54,15 +61,28 @@ class ScheduleCalls:
         settings: ApiSettings,
         *,
         task_queues: Mapping[str, str] | None = None,
+        caller: Principal | None = None,
     ) -> None:
         """Call Temporal through ``client`` with the deadline from ``settings``.
 
         ``task_queues`` maps a contract's queue to the task queue the scheduled runs start on
-        (tests route to per-test queues, as with ``WorkflowCalls``).
+        (tests route to per-test queues, as with ``WorkflowCalls``). ``caller``: see
+        :meth:`on_behalf_of`.
         """
         self.client = client
+        self.settings = settings
+        self.caller = caller
         self._deadline = timedelta(seconds=settings.temporal_call_timeout_seconds)
         self._task_queues = dict(task_queues or {})
+
+    def on_behalf_of(self, caller: Principal) -> ScheduleCalls:
+        """The same calls for ``caller``: it owns what it creates and sees only what it owns."""
+        return ScheduleCalls(
+            self.client, self.settings, task_queues=self._task_queues, caller=caller
+        )
+
+    def _may_see(self, owner: str | None) -> bool:
+        return self.caller is None or self.caller.is_admin or owner == self.caller.subject
 
     async def create(
         self,
@@ -80,6 +100,14 @@ class ScheduleCalls:
         **start_options: Any,
     ) -> None:
         """Create schedule ``schedule_id`` whose runs' workflow ids start with the prefix."""
+        memo: dict[str, Any] = {}
+        if cron_expression:
+            memo[CRON_MEMO_KEY] = cron_expression
+        if self.caller is not None:
+            memo[OWNER_MEMO_KEY] = self.caller.subject
+            start_options["search_attributes"] = TypedSearchAttributes(
+                [SearchAttributePair(OWNER, self.caller.subject)]
+            )
         try:
             with temporal_call("schedule_create"):
                 await contract.create_schedule(
@@ -94,7 +122,7 @@ class ScheduleCalls:
                     paused=paused,
                     note=note,
                     task_queue=self._task_queues.get(contract.queue, contract.queue),
-                    schedule_memo={CRON_MEMO_KEY: cron_expression} if cron_expression else None,
+                    schedule_memo=memo or None,
                     rpc_timeout=self._deadline,
                     **start_options,
                 )
@@ -131,6 +159,8 @@ class ScheduleCalls:
         action = description.schedule.action
         if not isinstance(action, ScheduleActionStartWorkflow) or action.workflow != contract.name:
             raise self._not_found(contract, schedule_id)
+        if not self._may_see(await description.memo_value(OWNER_MEMO_KEY, None)):
+            raise self._not_found(contract, schedule_id)
         return description
 
     async def start_input(
@@ -147,7 +177,7 @@ class ScheduleCalls:
     async def list_all(
         self, contract: WorkflowContract[Any, Any, Any]
     ) -> list[ScheduleListDescription]:
-        """Every schedule that starts ``contract``'s workflow type."""
+        """Every schedule that starts ``contract``'s workflow type and the caller may see."""
         found: list[ScheduleListDescription] = []
         with temporal_call("schedule_list"):
             async for listed in await self.client.list_schedules(rpc_timeout=self._deadline):
@@ -155,6 +185,7 @@ class ScheduleCalls:
                 if (
                     isinstance(action, ScheduleListActionStartWorkflow)
                     and action.workflow == contract.name
+                    and self._may_see(await listed.memo_value(OWNER_MEMO_KEY, None))
                 ):
                     found.append(listed)
         return found

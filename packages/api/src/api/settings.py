@@ -17,9 +17,13 @@ from temporal_core.client.settings import SettingsError
 from api.auth.dev_keys import DEV_AUDIENCE, DEV_ISSUER
 from api.auth.verifier import TokenVerifier
 
-__all__ = ["ApiSettings"]
+__all__ = ["DEV_CUSTOMER_ID_KEY", "ApiSettings"]
 
 ENV_PREFIX = "API_"
+
+DEV_CUSTOMER_ID_KEY = "local-development-only-customer-id-key"
+"""The key used while ``API_CUSTOMER_ID_KEY`` is unset: public, so its hashes only hide e-mails
+on a laptop."""
 
 
 class ApiSettings(BaseSettings):
@@ -71,6 +75,31 @@ class ApiSettings(BaseSettings):
         description="Directory the report worker writes finished files to.",
     )
 
+    customer_id_key: SecretStr | None = Field(
+        default=None,
+        min_length=16,
+        description="Key of the HMAC-SHA256 that turns a customer's e-mail into the `CustomerId` "
+        "search attribute. Set a random secret of 32+ bytes in every real deployment; unset, a "
+        "public development key is used (logged as a warning). Changing it changes every new "
+        "CustomerId.",
+    )
+    start_rate_per_minute: int = Field(
+        default=3000,
+        ge=0,
+        description="Workflow starts one caller may make per minute, per API process (token "
+        "bucket; `0` turns the limit off). Over it: 429 with `Retry-After`.",
+    )
+    start_burst: int = Field(
+        default=1000,
+        ge=1,
+        description="Starts one caller may make at once before the per-minute rate applies.",
+    )
+    max_running_reports_per_caller: int = Field(
+        default=20,
+        ge=0,
+        description="Reports one caller may have generating at once (`0`: no cap); 429 above.",
+    )
+
     auth_enabled: bool = Field(
         default=True,
         description="Require a bearer token on every route but health, metrics and the docs. "
@@ -106,6 +135,13 @@ class ApiSettings(BaseSettings):
                 f"API_AUTH_KEYS_FILE ({given} set); or API_AUTH_ENABLED=false to turn auth off"
             )
         return self
+
+    @property
+    def customer_id_secret(self) -> str:
+        """The key ``CustomerId`` hashes are made with (the public dev key when unset)."""
+        if self.customer_id_key is None:
+            return DEV_CUSTOMER_ID_KEY
+        return self.customer_id_key.get_secret_value()
 
     def token_verifier(self) -> TokenVerifier | None:
         """The verifier for these settings, or ``None`` when auth is turned off."""

@@ -6,12 +6,17 @@
   that retry is answered with the finished workflow, since it is the one the key started. A start
   Temporal did not confirm (deadline passed, connection lost) may have happened: it becomes a 503
   that says to check ``status_url`` and retry with the same key, never "start another".
-* ``describe`` turns an unknown id, or an id of another workflow type, into a 404.
+* ``describe`` turns an unknown id, or an id of another workflow type, into a 404. Acting
+  ``on_behalf_of`` a caller (api.ownership), a workflow another caller owns is the same 404,
+  and a short id finds the caller's own workflow (``order-A-1001`` is the caller's
+  ``order-<owner tag>-A-1001``); every call on a workflow describes it first and then addresses
+  the workflow it found, so that one check guards them all.
 * ``look_up`` names a run that completed with a ``cancelled`` result "cancelled", like a run
   Temporal itself cancelled: over HTTP there is one cancellation.
 * ``wait_for_result`` waits at most ``wait`` seconds and reports "still running" instead of
   hanging; a workflow that ended without a result becomes a 409 that says how it ended
-  (``workflow-cancelled`` for a Temporal cancellation).
+  (``workflow-cancelled`` for a Temporal cancellation); its ``detail`` never repeats the
+  failure's message, which may be any exception's text from any activity.
 * ``update`` runs a workflow update (describe first: 404, 409 once ended); a validator's refusal
   comes back as ``Refused`` for the route to name, and an update without an answer in time
   becomes a 503 that says it may still apply.
@@ -29,8 +34,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 
+from contracts.search_attributes import OWNER
 from pydantic import BaseModel
 from temporal_core import SignalContract, UpdateContract, WorkflowContract, was_started
+from temporal_core.authoring.search_attributes import to_typed_search_attributes
 from temporalio.client import (
     Client,
     WorkflowExecutionDescription,
@@ -41,12 +48,19 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.auth.principal import Principal
 from api.metrics import temporal_call
 from api.models.common import SignalSent, WorkflowStatusName
+from api.ownership import owns, scoped_id
 from api.problems import (
     OutcomeUnknown,
     WorkflowCancelled,
@@ -164,6 +178,8 @@ class Snapshot(Generic[ResultT, StateT]):
     """The ``state`` query's answer while it runs (None when no worker answered in time)."""
     result: ResultT | None = None
     """The result, once it completed."""
+    workflow_id: str | None = None
+    """The workflow found: the full id when the caller named its own by the short form."""
 
 
 class WorkflowCalls:
@@ -179,19 +195,60 @@ class WorkflowCalls:
         settings: ApiSettings,
         *,
         task_queues: Mapping[str, str] | None = None,
+        caller: Principal | None = None,
     ) -> None:
         """Use ``client`` with the deadlines in ``settings``.
 
         ``task_queues`` maps a contract's queue to the Temporal task queue to start its workflows
         on; tests use it to reach workers on per-test queues. Unmapped queues are used as named.
+        ``caller``: see :meth:`on_behalf_of`.
         """
         self.client = client
         self.settings = settings
+        self.caller = caller
         self._task_queues = dict(task_queues or {})
         self._deadline = timedelta(seconds=settings.temporal_call_timeout_seconds)
         # A query is answered by a worker in milliseconds; waiting longer only delays the answer
         # "no worker is polling", which a status request reports as state null.
         self._query_deadline = min(self._deadline, _QUERY_DEADLINE)
+
+    def on_behalf_of(self, caller: Principal) -> WorkflowCalls:
+        """The same calls, made for ``caller``.
+
+        Starts record it as ``Owner``; every call on a workflow it does not own (unless it is
+        an admin) answers 404, as for an unknown id.
+        """
+        return WorkflowCalls(
+            self.client, self.settings, task_queues=self._task_queues, caller=caller
+        )
+
+    def _with_owner(self, options: dict[str, Any]) -> dict[str, Any]:
+        if self.caller is None:
+            return options
+        given = options.get("search_attributes")
+        attributes = to_typed_search_attributes(given) if given else TypedSearchAttributes([])
+        pairs: list[SearchAttributePair[Any]] = [
+            pair
+            for pair in attributes  # pyright: ignore[reportUnknownVariableType]
+            if pair.key.name != OWNER.name  # pyright: ignore[reportUnknownMemberType]
+        ]
+        pairs.append(SearchAttributePair(OWNER, self.caller.subject))
+        return {**options, "search_attributes": TypedSearchAttributes(pairs)}
+
+    async def count_running(self, contract: WorkflowContract[Any, Any, Any]) -> int:
+        """How many of ``contract``'s workflows the caller owns that are running (visibility).
+
+        Visibility is eventually consistent: a start from a moment ago may not be counted yet,
+        so a cap built on this can be passed by a few starts sent at the same instant.
+        """
+        assert self.caller is not None, "count_running needs on_behalf_of(caller)"
+        query = (
+            f"WorkflowType = {_quoted(contract.name)} AND ExecutionStatus = 'Running' "
+            f"AND {OWNER.name} = {_quoted(self.caller.subject)}"
+        )
+        with temporal_call("count"):
+            counted = await self.client.count_workflows(query, rpc_timeout=self._deadline)
+        return counted.count
 
     async def start_once(
         self,
@@ -223,7 +280,7 @@ class WorkflowCalls:
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                     memo=memo or None,
                     rpc_timeout=self._deadline,
-                    **options,
+                    **self._with_owner(options),
                 )
         except WorkflowAlreadyStartedError:
             # The key's workflow ran to its end; a retry of the request that started it must
@@ -233,7 +290,7 @@ class WorkflowCalls:
             if ended == "completed":
                 with temporal_call("result"):
                     result = await contract.result(
-                        self.client, workflow_id, rpc_timeout=self._deadline
+                        self.client, description.id, rpc_timeout=self._deadline
                     )
                 ended = completed_status(result)
             return Started(workflow_id, description.run_id, started=False, ended=ended)
@@ -243,7 +300,7 @@ class WorkflowCalls:
             raise
         except TimeoutError as error:
             raise self._start_unknown(workflow_id, status_url, retry_key) from error
-        return Started(handle.id, handle.result_run_id, was_started(handle))
+        return Started(workflow_id, handle.result_run_id, was_started(handle))
 
     def _start_unknown(
         self, workflow_id: str, status_url: str, retry_key: str | None
@@ -269,24 +326,43 @@ class WorkflowCalls:
     async def describe(
         self, contract: WorkflowContract[Any, Any, Any], workflow_id: str
     ) -> WorkflowExecutionDescription:
-        """Describe ``workflow_id``; 404 unless it exists and is a workflow of ``contract``."""
+        """Describe ``workflow_id``; 404 unless it exists and is a workflow of ``contract``.
+
+        Acting for a caller: the workflow of that id if the caller owns it (or is an admin),
+        else the caller's own workflow behind a short id (``order-A-1001``, as the README's
+        examples write it). Anything else is the same 404 as for an id nobody used, so another
+        caller's workflow stays unseen. The description's ``id`` is the workflow id every
+        further call must address.
+        """
+        candidates = [workflow_id]
+        if self.caller is not None:
+            candidates.append(scoped_id(workflow_id, self.caller.subject))
+        for candidate in candidates:
+            description = await self._describe_one(contract, candidate)
+            if description is None or description.workflow_type != contract.name:
+                continue
+            if self.caller is None or owns(self.caller, description):
+                return description
+        raise self._not_found(contract, workflow_id)
+
+    async def _describe_one(
+        self, contract: WorkflowContract[Any, Any, Any], temporal_id: str
+    ) -> WorkflowExecutionDescription | None:
         try:
             with temporal_call("describe"):
-                description = await contract.describe(
-                    self.client, workflow_id, rpc_timeout=self._deadline
-                )
+                return await contract.describe(self.client, temporal_id, rpc_timeout=self._deadline)
         except RPCError as error:
             if error.status == RPCStatusCode.NOT_FOUND:
-                raise self._not_found(contract, workflow_id) from None
+                return None
             raise
-        if description.workflow_type != contract.name:
-            raise self._not_found(contract, workflow_id)
-        return description
 
     async def query_state(
         self, contract: WorkflowContract[Any, Any, StateT], workflow_id: str
     ) -> StateT | None:
-        """The ``state`` query's answer, or None when no worker answered it in time."""
+        """The ``state`` query's answer, or None when no worker answered it in time.
+
+        ``workflow_id`` is the Temporal workflow id (a description's ``id``).
+        """
         try:
             with temporal_call("query"):
                 return await contract.query_state(
@@ -311,14 +387,20 @@ class WorkflowCalls:
         A scheduled workflow (start delay not over) has run no code yet, so nobody could answer
         the query: its state is None, as is that of a workflow that ended without a result.
         """
-        status = status_name(await self.describe(contract, workflow_id))
+        description = await self.describe(contract, workflow_id)
+        status = status_name(description)
         if status == "completed":
             with temporal_call("result"):
-                result = await contract.result(self.client, workflow_id, rpc_timeout=self._deadline)
-            return Snapshot(status=completed_status(result), result=result)
+                result = await contract.result(
+                    self.client, description.id, rpc_timeout=self._deadline
+                )
+            return Snapshot(
+                status=completed_status(result), result=result, workflow_id=description.id
+            )
         if status not in ACTIVE_STATUSES or status == "scheduled":
-            return Snapshot(status=status)
-        return Snapshot(status=status, state=await self.query_state(contract, workflow_id))
+            return Snapshot(status=status, workflow_id=description.id)
+        state = await self.query_state(contract, description.id)
+        return Snapshot(status=status, state=state, workflow_id=description.id)
 
     async def signal(
         self,
@@ -334,13 +416,14 @@ class WorkflowCalls:
         Returns the 202 answer every signal route gives, naming the signal and echoing its
         argument.
         """
-        status = status_name(await self.describe(contract, workflow_id))
+        description = await self.describe(contract, workflow_id)
+        status = status_name(description)
         if status not in ACTIVE_STATUSES:
             raise await self._finished(contract, workflow_id, status, status_url)
         try:
             with temporal_call("signal"):
                 await contract.signal(
-                    self.client, workflow_id, signal, argument, rpc_timeout=self._deadline
+                    self.client, description.id, signal, argument, rpc_timeout=self._deadline
                 )
         except RPCError as error:
             # It ended between the describe and the signal.
@@ -369,7 +452,8 @@ class WorkflowCalls:
         ``workflow-not-started`` while its start is delayed (no code runs yet to answer). An
         update without an answer within the deadline is a 503 that says it may still apply.
         """
-        status = status_name(await self.describe(contract, workflow_id))
+        description = await self.describe(contract, workflow_id)
+        status = status_name(description)
         if status == "scheduled":
             raise WorkflowNotStarted(
                 f"workflow {workflow_id} has not begun (its start is delayed), so it cannot "
@@ -383,7 +467,7 @@ class WorkflowCalls:
         try:
             with temporal_call("update"):
                 return await contract.execute_update(
-                    self.client, workflow_id, update, argument, rpc_timeout=self._deadline
+                    self.client, description.id, update, argument, rpc_timeout=self._deadline
                 )
         except WorkflowUpdateFailedError as error:
             cause = error.cause
@@ -426,8 +510,9 @@ class WorkflowCalls:
         was terminated or timed out raises ``WorkflowUnsuccessful`` (409) with the failure's
         message. A run stopped by a ``cancel`` signal completed: its result is returned.
         """
-        status = status_name(await self.describe(contract, workflow_id))
-        handle = contract.get_handle(self.client, workflow_id)
+        description = await self.describe(contract, workflow_id)
+        status = status_name(description)
+        handle = contract.get_handle(self.client, description.id)
         try:
             if status in ACTIVE_STATUSES:
                 if wait <= 0:
@@ -451,8 +536,12 @@ class WorkflowCalls:
                     workflow_status=final,
                     status_url=status_url,
                 ) from None
+            failure_type = _failure_type(error)
+            logger.info("workflow %s %s (failure type %s)", workflow_id, final, failure_type)
             raise WorkflowUnsuccessful(
-                f"workflow {workflow_id} {final.replace('_', ' ')}: {_failure_message(error)}",
+                f"workflow {workflow_id} {final.replace('_', ' ')} without a result; its "
+                "history in Temporal says why",
+                failure_type=failure_type,
                 workflow_id=workflow_id,
                 workflow_status=final,
                 status_url=status_url,
@@ -517,11 +606,18 @@ class WorkflowCalls:
         )
 
 
-def _failure_message(error: WorkflowFailureError) -> str:
-    # The cause chain ends at what the workflow (or an activity) actually raised.
+def _quoted(value: str) -> str:
+    # A visibility query string literal; a subject is the token's, so never trust its quotes.
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _failure_type(error: WorkflowFailureError) -> str | None:
+    # The innermost application error is what the workflow (or an activity) raised on purpose;
+    # its type is a code the contract may name, its message is not for clients.
     cause: BaseException | None = error.cause
-    message = str(error)
+    found: str | None = None
     while cause is not None:
-        message = str(cause) or type(cause).__name__
+        if isinstance(cause, ApplicationError) and cause.type:
+            found = cause.type
         cause = cause.__cause__
-    return message
+    return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal, Self
 
 from pydantic import BaseModel, Field, model_validator
@@ -13,6 +14,7 @@ __all__ = [
     "MAX_CHUNKS",
     "REPORT",
     "REPORTS_QUEUE",
+    "REPORT_TOO_LARGE",
     "ReportConfig",
     "ReportFormat",
     "ReportOutcome",
@@ -21,6 +23,11 @@ __all__ = [
 ]
 
 REPORTS_QUEUE = "reports"
+
+REPORT_TOO_LARGE = "report-too-large"
+"""The type of the error a report fails with when it is over the worker's size quota
+(``REPORTS_MAX_ROWS``, ``REPORTS_MAX_BYTES``); the API answers it as this problem code. Its
+details hold one mapping: ``{"limit": "rows" | "bytes", "maximum": int}``."""
 
 ReportFormat = Literal["csv", "json"]
 
@@ -68,6 +75,9 @@ class ReportOutput(BaseModel):
     rows: int
     """Rows in the file; for a cancelled report, the rows written before it stopped."""
     size_bytes: int = 0
+    expires_at: datetime | None = None
+    """When the report worker deletes the file (``REPORTS_RETENTION_SECONDS`` after it was
+    written); None when files are kept for good."""
 
 
 class ReportState(WorkflowState):

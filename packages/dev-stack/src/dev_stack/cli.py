@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="dev",
         description=(
             "Run the whole system locally: the Temporal dev server, the orders, approvals and "
-            "reports workers, and the API. Ctrl-C stops everything (workers drain first)."
+            "reports workers, the API and the codec server. Ctrl-C stops everything (workers "
+            "drain first)."
         ),
     )
     temporal = parser.add_argument_group("Temporal")
@@ -79,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="PORT",
             help=f"{worker} health port (default: a free port)",
         )
+    services.add_argument(
+        "--codec-port",
+        type=_port,
+        default=8089,
+        help="codec server port, which decodes payloads for the Web UI and CLI (default 8089)",
+    )
     services.add_argument(
         "--drain-timeout",
         type=_seconds,
@@ -135,6 +142,7 @@ def config_from_args(args: argparse.Namespace, *, cwd: Path | None = None) -> St
         api_host=args.api_host,
         api_port=args.api_port,
         worker_health_ports=worker_ports,
+        codec_port=args.codec_port,
         otlp_endpoint=args.otlp_endpoint,
         log_format=args.log_format,
         log_level=args.log_level,

@@ -63,6 +63,7 @@ class StackConfig:
     api_host: str = LOOPBACK
     api_port: int = 8000
     worker_health_ports: dict[str, int] = field(default_factory=dict[str, int])
+    codec_port: int = 8089
     otlp_endpoint: str | None = None
     log_format: str | None = None
     log_level: str | None = None
@@ -83,6 +84,11 @@ class StackConfig:
     def temporal_db_file(self) -> Path | None:
         """Where ``--persist`` keeps the dev server's state, else None (in memory)."""
         return self.data_dir / "temporal.sqlite3" if self.persist else None
+
+    @property
+    def codec_url(self) -> str:
+        """The codec server's base URL (the CLI's ``--codec-endpoint``)."""
+        return f"http://{LOOPBACK}:{self.codec_port}"
 
     @property
     def api_base_url(self) -> str:

@@ -1,9 +1,10 @@
-"""The local stack: Temporal dev server, three workers and the API, started, watched and stopped.
+"""The local stack: Temporal dev server, workers, API and codec server: started, watched, stopped.
 
 Order matters both ways. Temporal starts first and must answer its health check before anything
-connects; the workers and the API then start together and each must report healthy on its own
-``/health``. Stopping goes the other way: the API and the workers get SIGTERM and drain while the
-server is still there to take their last results, and only then is the server stopped.
+connects; the workers, the API and the codec server then start together and each must report
+healthy on its own ``/health``. Stopping goes the other way: the API and the workers get SIGTERM
+and drain while the server is still there to take their last results, and only then is the server
+stopped.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from collections.abc import Coroutine
 from typing import Any
 
 from temporal_core.cli.stop_signals import StopRequest, StopSignals
+from temporal_core.client.codec_settings import CodecSettings
+from temporal_core.client.settings import SettingsError
 from temporal_core.testing.dev_server import dev_server_command, free_port
 
 from dev_stack.auth import DevToken, dev_tokens, keys_file, token_script, uses_own_key_source
+from dev_stack.codec_secrets import CodecSecrets, ensure_codec_secrets
 from dev_stack.config import (
     LOOPBACK,
     WORKERS,
@@ -49,6 +53,7 @@ SAMPLE_ORDER = (
 _LAUNCHER = "dev"
 _TEMPORAL = "temporal"
 _API = "api"
+_CODEC = "codec-server"
 _TEMPORAL_STOP_GRACE = 10.0
 _API_STOP_GRACE = 10.0
 _WORKER_DEFAULT_DRAIN = 30.0
@@ -63,7 +68,7 @@ class Stack:
     def __init__(self, config: StackConfig, *, printer: LogPrinter | None = None) -> None:
         """Nothing is checked or started until :meth:`run`."""
         self.config = config
-        names = [_LAUNCHER, _TEMPORAL, *WORKERS, _API]
+        names = [_LAUNCHER, _TEMPORAL, *WORKERS, _API, _CODEC]
         self._printer = printer or LogPrinter(names)
         self._processes: dict[str, ManagedProcess] = {}
         self._health_ports: dict[str, int] = {}
@@ -73,9 +78,13 @@ class Stack:
         """What went wrong, as a phrase: "worker-orders exited with code 1"."""
         self._stop_signals = StopSignals()
         """A Ctrl-C reaches us twice under ``uv run dev`` (terminal and uv): one request."""
-        self._own_keys = not uses_own_key_source(os.environ)
-        """Whether the stack makes the API's keys (unless the user set an ``API_AUTH_*`` one)."""
+        self._own_auth_keys = not uses_own_key_source(os.environ)
+        """Whether the stack makes the API's token keys (unless the user set ``API_AUTH_*``)."""
         self._tokens: list[DevToken] = []
+        self._codec: CodecSecrets | None = None
+        """The stack's key file and codec server token; None when encryption is turned off."""
+        self._own_keys = True
+        """False when the developer's environment names keys (CODEC_KEYS / CODEC_KEYS_FILE)."""
 
     def say(self, text: str) -> None:
         """Print one line from the launcher itself."""
@@ -130,9 +139,10 @@ class Stack:
 
     def _preflight(self) -> None:
         config = self.config
-        check_installed(("api", *WORKERS))
+        check_installed(("api", _CODEC, *WORKERS))
+        encrypted = self._encryption_enabled()
         serve_script()
-        if self._own_keys:
+        if self._own_auth_keys:
             token_script()
         if config.starts_temporal:
             temporal_binary()
@@ -145,6 +155,8 @@ class Stack:
             if worker in config.worker_health_ports:
                 label = f"{worker} health, {health_port_option(worker)}"
                 ports[label] = config.worker_health_ports[worker]
+        if encrypted:
+            ports["codec server, --codec-port"] = config.codec_port
         api_label = "API, --api-port"
         _refuse_shared_ports({**ports, api_label: config.api_port})
         check_ports_free(ports)
@@ -152,6 +164,18 @@ class Stack:
         for worker in WORKERS:
             self._health_ports[worker] = config.worker_health_ports.get(worker) or free_port()
         config.data_dir.mkdir(parents=True, exist_ok=True)
+        if encrypted:
+            self._codec = ensure_codec_secrets(config.data_dir)
+
+    def _encryption_enabled(self) -> bool:
+        # The developer's CODEC_* environment is honoured as the services would read it; only
+        # when it names no keys does the stack supply its own.
+        try:
+            settings = CodecSettings.load()
+        except SettingsError as error:
+            raise StackError(str(error).replace("\n", " ")) from None
+        self._own_keys = settings.keys is None and settings.keys_file is None
+        return settings.enabled
 
     # Starting -----------------------------------------------------------------------------
 
@@ -182,10 +206,13 @@ class Stack:
             process = await self._start(worker, self._worker_command(worker))
             url = f"http://{LOOPBACK}:{self._health_ports[worker]}/health"
             waits.append(self._wait_healthy(process, url))
-        if self._own_keys:
+        if self._own_auth_keys:
             self._tokens = await dev_tokens(config.data_dir)
         api = await self._start(_API, self._api_command())
         waits.append(self._wait_healthy(api, f"{config.api_base_url}/health"))
+        if self._codec is not None:
+            codec = await self._start(_CODEC, [str(serve_script())])
+            waits.append(self._wait_healthy(codec, f"{config.codec_url}/health"))
         await _all_of(waits)
 
     async def _wait_healthy(self, process: ManagedProcess, url: str) -> None:
@@ -235,7 +262,15 @@ class Stack:
             namespace=config.namespace,
             # Its warnings are mostly about its own internal workers, loudest while stopping.
             log_level="error",
+            extra_args=self._ui_codec_args(),
         )
+
+    def _ui_codec_args(self) -> list[str]:
+        if self._codec is None or self.config.ui_port is None:
+            return []
+        # The Web UI cannot send an Authorization header to a codec endpoint given this way, so
+        # the token is the first path segment (codec_server.app accepts both).
+        return ["--ui-codec-endpoint", f"{self.config.codec_url}/{self._codec.token}"]
 
     def _worker_command(self, worker: str) -> list[str]:
         command = [str(serve_script()), "--health-port", str(self._health_ports[worker])]
@@ -282,8 +317,20 @@ class Stack:
             env["LOG_FORMAT"] = config.log_format
         if config.log_level:
             env["LOG_LEVEL"] = config.log_level
-        if name == _API and self._own_keys:
+        if name == _API and self._own_auth_keys:
             env["API_AUTH_KEYS_FILE"] = str(keys_file(config.data_dir))
+        if self._codec is not None and self._own_keys:
+            env["CODEC_KEYS_FILE"] = str(self._codec.keys_file)
+            env.setdefault("CODEC_CURRENT_KEY_ID", self._codec.current_key_id)
+        if name == _CODEC and self._codec is not None:
+            env["CODEC_SERVER_HOST"] = LOOPBACK
+            env["CODEC_SERVER_PORT"] = str(config.codec_port)
+            env.pop("CODEC_SERVER_TOKEN", None)
+            env["CODEC_SERVER_TOKEN_FILE"] = str(self._codec.token_file)
+            if config.ui_port is not None:
+                env["CODEC_SERVER_CORS_ORIGINS"] = ",".join(
+                    f"http://{host}:{config.ui_port}" for host in (LOOPBACK, "localhost")
+                )
         return env
 
     # Watching -----------------------------------------------------------------------------
@@ -326,10 +373,12 @@ class Stack:
     # Stopping -----------------------------------------------------------------------------
 
     async def _stop_all(self) -> None:
-        front = [self._processes[name] for name in (_API, *WORKERS) if name in self._processes]
+        front = [
+            self._processes[name] for name in (_API, _CODEC, *WORKERS) if name in self._processes
+        ]
         worker_grace = (self.config.drain_timeout or _WORKER_DEFAULT_DRAIN) + _STOP_SLACK
         if any(process.running for process in front):
-            self.say("stopping the API and the workers")
+            self.say("stopping the API, the codec server and the workers")
         await asyncio.gather(
             *(
                 process.stop(
@@ -364,6 +413,10 @@ class Stack:
             (f"{worker} health", f"http://{LOOPBACK}:{self._health_ports[worker]}/health")
             for worker in WORKERS
         ]
+        if self._codec is not None:
+            places.append(("Codec server", f"{config.codec_url} (payloads are encrypted)"))
+        else:
+            places.append(("Payload encryption", "OFF (CODEC_ENABLED=false)"))
         if config.otlp_endpoint:
             places.append(("Traces", f"sent to {config.otlp_endpoint}"))
         width = max(len(label) for label, _ in places) + 2
@@ -382,6 +435,13 @@ class Stack:
         self.say(f"    -H 'Content-Type: application/json' -d '{SAMPLE_ORDER}'")
         self.say('  curl -s -H "Authorization: Bearer $TOKEN" \\')
         self.say(f"    '{api}/orders/order-A-1001/result?wait=10'")
+        if self._codec is not None and config.starts_temporal:
+            self.say("Its history, decoded (without --codec-endpoint you see ciphertext):")
+            self.say(
+                f"  {temporal_binary()} workflow show -w order-A-1001 "
+                f"--address {config.temporal_url} --codec-endpoint {config.codec_url} "
+                f'--codec-auth "Bearer $(cat {self._codec.token_file})"'
+            )
         self.say(READY_SUMMARY_END)
 
 

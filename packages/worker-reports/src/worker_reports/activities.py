@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from contracts.reports import ReportOutput
 from stand_ins.side_effect_log import SideEffectLog
@@ -24,6 +24,7 @@ from temporal_core.authoring.registry import activity_defn
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from worker_reports.limits import ReportLimits, too_large
 from worker_reports.models import (
     AssembleRequest,
     ChunkRequest,
@@ -85,16 +86,23 @@ class ReportActivities:
     """The ``reports`` activities, bound to their storage and side-effect log."""
 
     def __init__(
-        self, *, storage: ReportStorage, effects: SideEffectLog, row_delay: float = 0.0
+        self,
+        *,
+        storage: ReportStorage,
+        effects: SideEffectLog,
+        row_delay: float = 0.0,
+        limits: ReportLimits | None = None,
     ) -> None:
         """Write reports to ``storage`` and record chunks and reports in ``effects``.
 
         ``row_delay`` pauses that many seconds per row, to watch progress or rehearse a worker
-        restart on a small report.
+        restart on a small report. ``limits``: the size quota and the retention that
+        ``expires_at`` is computed from (default: :class:`ReportLimits`' defaults).
         """
         self.storage = storage
         self.effects = effects
         self.row_delay = max(0.0, row_delay)
+        self.limits = limits or ReportLimits()
 
     @activity_defn(
         queue=QUEUE,
@@ -106,6 +114,12 @@ class ReportActivities:
         """Write the chunk's rows to its part file, resuming from the last heartbeat."""
         info = activity.info()
         key = f"{request.report_id}/{request.index}"
+        # The first chunk knows the whole report's size: refuse before writing anything.
+        rows_asked = max(request.total_rows or 0, request.first_row + request.rows)
+        if rows_asked > self.limits.max_rows:
+            raise too_large(
+                request.report_id, limit="rows", maximum=self.limits.max_rows, actual=rows_asked
+            )
         try:
             done_path = self.storage.chunk_path(request.report_id, request.index)
         except InvalidReportIdError as error:
@@ -180,7 +194,17 @@ class ReportActivities:
         path = await asyncio.to_thread(
             self.storage.write_report, request.report_id, request.format, request.chunks
         )
-        size = path.stat().st_size
+        stat = path.stat()
+        size = stat.st_size
+        if size > self.limits.max_bytes:
+            path.unlink(missing_ok=True)
+            raise too_large(
+                request.report_id, limit="bytes", maximum=self.limits.max_bytes, actual=size
+            )
+        retention = self.limits.retention_seconds
+        expires_at = (
+            datetime.fromtimestamp(stat.st_mtime + retention, UTC) if retention > 0 else None
+        )
         await asyncio.to_thread(
             self.effects.record_once,
             REPORT_WRITTEN_KIND,
@@ -194,6 +218,7 @@ class ReportActivities:
             format=request.format,
             rows=request.rows,
             size_bytes=size,
+            expires_at=expires_at,
         )
 
     @activity_defn(queue=QUEUE, start_to_close_timeout=DISCARD_TIMEOUT)

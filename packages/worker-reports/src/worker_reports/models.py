@@ -24,6 +24,8 @@ class ChunkRequest(BaseModel):
     index: int = Field(ge=0)
     first_row: int = Field(ge=0)
     rows: int = Field(ge=1)
+    total_rows: int | None = Field(default=None, ge=1)
+    """Rows of the whole report, for the size quota; None in histories from before it."""
 
 
 class ChunkResult(BaseModel):

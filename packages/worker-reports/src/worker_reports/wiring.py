@@ -7,7 +7,10 @@ activities factory in :mod:`worker_reports.registration`). It reads, once:
   from the same directory;
 * ``SIDE_EFFECTS_DB``: the side-effect log chunks and finished reports are recorded in;
 * ``REPORTS_ROW_DELAY_SECONDS`` (default 0): a pause per row, to watch progress or rehearse a
-  worker restart on a small report.
+  worker restart on a small report;
+* ``REPORTS_MAX_ROWS``, ``REPORTS_MAX_BYTES``, ``REPORTS_RETENTION_SECONDS`` and
+  ``REPORTS_SWEEP_INTERVAL_SECONDS``: the size quota and retention (:mod:`worker_reports.limits`);
+  each worker starts a :class:`~worker_reports.retention.RetentionSweeper` on its directory.
 
 A deployment that keeps reports elsewhere builds its storage here.
 """
@@ -19,6 +22,8 @@ import os
 from stand_ins.side_effect_log import SideEffectLog
 
 from worker_reports.activities import ReportActivities
+from worker_reports.limits import ReportLimits
+from worker_reports.retention import RetentionSweeper
 from worker_reports.storage import ReportStorage
 
 __all__ = ["ROW_DELAY_ENV", "build_activities", "row_delay_from_environment"]
@@ -35,9 +40,20 @@ def row_delay_from_environment() -> float:
 
 
 def build_activities() -> ReportActivities:
-    """The ``reports`` activities with this deployment's storage (reads the env now)."""
+    """The ``reports`` activities with this deployment's storage (reads the env now).
+
+    Also starts sweeping the storage's directory for expired files, for the life of the process.
+    """
+    storage = ReportStorage.from_environment()
+    limits = ReportLimits.from_environment()
+    RetentionSweeper(
+        storage.root,
+        retention_seconds=limits.retention_seconds,
+        interval_seconds=limits.sweep_interval_seconds,
+    ).start()
     return ReportActivities(
-        storage=ReportStorage.from_environment(),
+        storage=storage,
         effects=SideEffectLog.from_environment(),
         row_delay=row_delay_from_environment(),
+        limits=limits,
     )

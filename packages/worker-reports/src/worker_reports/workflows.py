@@ -103,6 +103,7 @@ class ReportGenerationWorkflow(BaseWorkflow[ReportConfig, ReportOutput]):
                     index=index,
                     first_row=first_row,
                     rows=rows,
+                    total_rows=config.rows,
                 ),
                 cancellation_type=_WAIT_UNTIL_STOPPED,
             )

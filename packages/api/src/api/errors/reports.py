@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from api.problems import ApiProblem
 
-__all__ = ["ReportCancelled", "ReportFileMissing", "ReportNotReady"]
+__all__ = [
+    "ReportCancelled",
+    "ReportExpired",
+    "ReportFileMissing",
+    "ReportNotReady",
+    "ReportTooLarge",
+]
 
 
 class ReportNotReady(ApiProblem):
@@ -29,3 +35,19 @@ class ReportFileMissing(ApiProblem):
     status = 404
     kind = "report-file-missing"
     title = "Report file missing"
+
+
+class ReportExpired(ApiProblem):
+    """The file was deleted once its retention period ended (410); generate the report again."""
+
+    status = 410
+    kind = "report-expired"
+    title = "Report expired"
+
+
+class ReportTooLarge(ApiProblem):
+    """The report worker refused the report: over its row or byte quota (409)."""
+
+    status = 409
+    kind = "report-too-large"
+    title = "Report too large"

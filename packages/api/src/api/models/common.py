@@ -99,9 +99,11 @@ IdempotencyKeyHeader = Annotated[
         min_length=1,
         max_length=BUSINESS_KEY_MAX,
         description=(
-            "Makes a retried POST start at most one workflow. Where the resource has no business "
-            "key of its own (reports) the key becomes the workflow id; elsewhere the business key "
-            "already is the workflow id and this key is recorded in the workflow's memo."
+            "Makes a retried POST start at most one workflow. Keys are the caller's own: another "
+            "caller's same key never finds this caller's workflow. Where the resource has no "
+            "business key of its own (reports) the key becomes the workflow id (with the caller's "
+            "owner tag); elsewhere the business key already does and this key is recorded in the "
+            "workflow's memo."
         ),
     ),
 ]

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.models.common import WorkflowStatusName
 
-__all__ = ["ReportRequest", "ReportStarted", "ReportStatus"]
+__all__ = ["ReportFailure", "ReportRequest", "ReportStarted", "ReportStatus"]
 
 MAX_ROWS = 1_000_000
 
@@ -72,6 +72,16 @@ class ReportStarted(BaseModel):
     download_url: str = Field(examples=["/reports/report-3f2a9c/download"])
 
 
+class ReportFailure(BaseModel):
+    """Why a report failed, as a stable code and a message safe to show."""
+
+    code: str = Field(
+        examples=["report-too-large"],
+        description="`report-too-large` (over the worker's quota) or `report-failed`.",
+    )
+    detail: str
+
+
 class ReportStatus(BaseModel):
     """Progress while generating; the finished report's details once completed.
 
@@ -85,3 +95,6 @@ class ReportStatus(BaseModel):
     state: dict[str, Any] | None = None
     result: ReportOutput | None = None
     download_url: str | None = Field(default=None, description="Set once the file is ready.")
+    failure: ReportFailure | None = Field(
+        default=None, description="Set when the report failed: why, as a stable code."
+    )

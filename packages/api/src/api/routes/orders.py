@@ -1,7 +1,11 @@
 """``/orders``: every execution pattern of the usage guide, over HTTP.
 
-Workflow ids come from the order id (``order-<order_id>``), so a retried POST finds the workflow
-its first attempt started instead of starting another one. Cancelling has two routes: ``/cancel``
+Workflow ids come from the caller and the order id (``order-<owner tag>-<order_id>``, see
+api.ownership), so a retried POST finds the workflow its first attempt started instead of
+starting another one, and two callers using the same order id never meet; another caller's order
+answers 404. ``/orders/order-<order_id>/...`` finds the caller's own order too. Every order records
+its owner, ``OrderId`` and ``CustomerId`` (a keyed hash of the e-mail) as search attributes;
+the e-mail itself goes into no index and no memo. Cancelling has two routes: ``/cancel``
 sends the guide's ``cancel`` signal (recorded even while no worker runs; the order decides later),
 ``/cancellation`` sends the ``request_cancellation`` update and answers at once whether the order
 accepted it and what it will undo, or refused it (409).
@@ -15,11 +19,19 @@ from typing import Annotated, Any
 
 from contracts.common import CANCEL, CancelRequest
 from contracts.orders import ORDER, ORDER_NOT_CANCELLABLE, REQUEST_CANCELLATION, OrderOutput
+from contracts.search_attributes import CUSTOMER_ID, ORDER_ID
 from fastapi import APIRouter, Body, Query, Response
-from temporalio.common import RetryPolicy
+from temporalio.common import (
+    RetryPolicy,
+    SearchAttributeKey,
+    SearchAttributePair,
+    TypedSearchAttributes,
+)
 
 from api.auth.dependencies import OrdersReader, OrdersWriter
-from api.deps import ApiSettingsDep, WorkflowCallsDep
+from api.auth.principal import Principal
+from api.customer_ids import customer_id
+from api.deps import ApiSettingsDep, StartLimiterDep, WorkflowCallsDep
 from api.errors.orders import OrderFailed, OrderNotCancellable
 from api.models.common import (
     CancelBody,
@@ -41,8 +53,10 @@ from api.models.orders import (
     ScheduleQuery,
     UrgentOrderRequest,
 )
+from api.ownership import scoped_id
 from api.problems import OutcomeUnknown, UpdateRefused, WorkflowNotStarted, problem_responses
 from api.responses import answer_started, answer_still_running, invalid, resolve_wait
+from api.settings import ApiSettings
 from api.workflow_calls import Finished, Refused, WorkflowCalls, completed_status
 
 __all__ = ["order_workflow_id", "router"]
@@ -59,13 +73,29 @@ _START_RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "This order's workflow exists (running, or already finished: see "
         "`status` and `workflow_status`); nothing new was started.",
     },
-    **problem_responses(400, 413, 422, 503),
+    **problem_responses(400, 413, 422, 429, 503),
 }
+# The guide's generic attribute for the whole amount; the amount is no personal data.
+_AMOUNT = SearchAttributeKey.for_int("CustomIntField")
 
 
-def order_workflow_id(order_id: str) -> str:
-    """The workflow id of an order: one business key, one workflow."""
-    return f"order-{order_id}"
+def order_workflow_id(caller: Principal, order_id: str) -> str:
+    """The workflow id of a caller's order: one business key per caller, one workflow."""
+    return scoped_id(f"order-{order_id}", caller.subject)
+
+
+def _search_attributes(
+    order: OrderRequest, settings: ApiSettings, *extra: SearchAttributePair[Any]
+) -> TypedSearchAttributes:
+    # Owner is added by WorkflowCalls.on_behalf_of; these say which order and which customer.
+    key = settings.customer_id_secret
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(ORDER_ID, order.order_id),
+            SearchAttributePair(CUSTOMER_ID, customer_id(str(order.customer_email), key)),
+            *extra,
+        ]
+    )
 
 
 def _status_url(workflow_id: str) -> str:
@@ -101,23 +131,29 @@ def _order_result(
 
 
 async def _start(
+    caller: Principal,
     calls: WorkflowCalls,
+    limiter: StartLimiterDep,
     order: OrderRequest,
     response: Response,
     idempotency_key: str | None,
     *,
     scheduled: bool = False,
     memo: dict[str, Any] | None = None,
+    amount_attribute: bool = False,
     **options: Any,
 ) -> WorkflowStarted:
-    workflow_id = order_workflow_id(order.order_id)
-    outcome = await calls.start_once(
+    limiter.take(caller.subject)
+    workflow_id = order_workflow_id(caller, order.order_id)
+    extra = [SearchAttributePair(_AMOUNT, int(order.amount))] if amount_attribute else []
+    outcome = await calls.on_behalf_of(caller).start_once(
         ORDER,
         order.to_input(),
         workflow_id=workflow_id,
         status_url=_status_url(workflow_id),
         retry_key=_RETRY_KEY,
         memo=_memo(idempotency_key, **(memo or {})),
+        search_attributes=_search_attributes(order, calls.settings, *extra),
         **options,
     )
     return answer_started(
@@ -140,11 +176,12 @@ async def create_order(
     caller: OrdersWriter,
     order: OrderRequest,
     calls: WorkflowCallsDep,
+    limiter: StartLimiterDep,
     response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> WorkflowStarted:
     """Pattern 1: start without waiting; poll ``status_url`` or ``result_url`` afterwards."""
-    return await _start(calls, order, response, idempotency_key)
+    return await _start(caller, calls, limiter, order, response, idempotency_key)
 
 
 @router.post(
@@ -153,7 +190,7 @@ async def create_order(
     response_description="The order completed, or was cancelled by a cancel signal.",
     responses={
         202: {"model": WorkflowRunning, "description": _STILL_RUNNING},
-        **problem_responses(400, 409, 413, 422, 503),
+        **problem_responses(400, 409, 413, 422, 429, 503),
     },
     summary="Start an order workflow and wait (bounded) for its result",
 )
@@ -161,6 +198,7 @@ async def create_order_sync(
     caller: OrdersWriter,
     order: OrderRequest,
     calls: WorkflowCallsDep,
+    limiter: StartLimiterDep,
     settings: ApiSettingsDep,
     response: Response,
     wait: WaitQuery = None,
@@ -171,7 +209,9 @@ async def create_order_sync(
     A retry while the first attempt still runs waits for that same workflow.
     """
     seconds = resolve_wait(wait, settings)
-    workflow_id = order_workflow_id(order.order_id)
+    limiter.take(caller.subject)
+    workflow_id = order_workflow_id(caller, order.order_id)
+    calls = calls.on_behalf_of(caller)
     outcome = await calls.start_once(
         ORDER,
         order.to_input(),
@@ -179,6 +219,7 @@ async def create_order_sync(
         status_url=_status_url(workflow_id),
         retry_key=_RETRY_KEY,
         memo=_memo(idempotency_key),
+        search_attributes=_search_attributes(order, settings),
     )
     answer = await calls.wait_for_result(
         ORDER, workflow_id, wait=seconds, status_url=_status_url(workflow_id)
@@ -206,6 +247,7 @@ async def schedule_order(
     order: OrderRequest,
     schedule: Annotated[ScheduleQuery, Query()],
     calls: WorkflowCallsDep,
+    limiter: StartLimiterDep,
     settings: ApiSettingsDep,
     response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
@@ -222,7 +264,14 @@ async def schedule_order(
             "less_than_equal",
         )
     return await _start(
-        calls, order, response, idempotency_key, scheduled=True, start_delay=schedule.delay
+        caller,
+        calls,
+        limiter,
+        order,
+        response,
+        idempotency_key,
+        scheduled=True,
+        start_delay=schedule.delay,
     )
 
 
@@ -237,12 +286,15 @@ async def create_urgent_order(
     caller: OrdersWriter,
     order: UrgentOrderRequest,
     calls: WorkflowCallsDep,
+    limiter: StartLimiterDep,
     response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> WorkflowStarted:
     """Override the configured workflow timeouts and retry policy for this one execution."""
     return await _start(
+        caller,
         calls,
+        limiter,
         order,
         response,
         idempotency_key,
@@ -268,24 +320,25 @@ async def create_tracked_order(
     caller: OrdersWriter,
     order: OrderRequest,
     calls: WorkflowCallsDep,
+    limiter: StartLimiterDep,
     response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> WorkflowStarted:
-    """Record the customer and amount so the order can be found in Temporal's UI and queries.
+    """Record the amount too, so the order can be found by it in Temporal's UI and queries.
 
-    Uses the ``CustomKeywordField`` (e-mail) and ``CustomIntField`` (whole amount) search
-    attributes, which must be registered on the server.
+    Like every order it carries ``Owner``, ``OrderId`` and ``CustomerId`` (a keyed hash of the
+    e-mail, never the address); this route adds the whole amount as ``CustomIntField`` and the
+    amount in the memo. All must be registered on the server (the local stack and compose do).
     """
     return await _start(
+        caller,
         calls,
+        limiter,
         order,
         response,
         idempotency_key,
-        memo={"customer_email": str(order.customer_email), "order_amount": order.amount},
-        search_attributes={
-            "CustomKeywordField": [str(order.customer_email)],
-            "CustomIntField": [int(order.amount)],
-        },
+        memo={"order_amount": order.amount},
+        amount_attribute=True,
     )
 
 
@@ -295,7 +348,7 @@ async def create_tracked_order(
     response_model=BatchResponse,
     responses={
         207: {"model": BatchResponse, "description": "Some orders had already run (see items)."},
-        **problem_responses(400, 413, 422, 503),
+        **problem_responses(400, 413, 422, 429, 503),
     },
     summary="Start many order workflows concurrently",
 )
@@ -303,6 +356,7 @@ async def create_batch_orders(
     caller: OrdersWriter,
     orders: Annotated[BatchBody, Body(description="Orders, each with a distinct order_id.")],
     calls: WorkflowCallsDep,
+    limiter: StartLimiterDep,
     settings: ApiSettingsDep,
     response: Response,
 ) -> BatchResponse:
@@ -318,10 +372,13 @@ async def create_batch_orders(
             len(orders),
             "too_long",
         )
+    # Each order is a start: a batch spends as many starts of the caller's allowance.
+    limiter.take(caller.subject, len(orders))
     gate = asyncio.Semaphore(settings.batch_concurrency)
+    calls = calls.on_behalf_of(caller)
 
     async def start_one(order: OrderRequest) -> BatchItem:
-        workflow_id = order_workflow_id(order.order_id)
+        workflow_id = order_workflow_id(caller, order.order_id)
         async with gate:
             outcome = await calls.start_once(
                 ORDER,
@@ -329,6 +386,7 @@ async def create_batch_orders(
                 workflow_id=workflow_id,
                 status_url=_status_url(workflow_id),
                 retry_key=_RETRY_KEY,
+                search_attributes=_search_attributes(order, settings),
             )
         if outcome.ended is not None:
             return BatchItem(
@@ -389,7 +447,8 @@ async def get_order_status(
 
     An order a cancel signal stopped reads ``cancelled``, as does one cancelled through Temporal.
     """
-    found = await calls.look_up(ORDER, workflow_id)
+    found = await calls.on_behalf_of(caller).look_up(ORDER, workflow_id)
+    workflow_id = found.workflow_id or workflow_id
     return OrderStatus(
         workflow_id=workflow_id,
         status=found.status,
@@ -412,7 +471,7 @@ async def cancel_order(
 
     The workflow then completes with a ``cancelled`` result, which the result endpoint answers.
     """
-    return await calls.signal(
+    return await calls.on_behalf_of(caller).signal(
         ORDER,
         workflow_id,
         CANCEL,
@@ -441,6 +500,7 @@ async def request_cancellation(
     """
     request = CancelRequest(reason=body.reason)
     status_url = _status_url(workflow_id)
+    calls = calls.on_behalf_of(caller)
     try:
         answer = await calls.update(
             ORDER, workflow_id, REQUEST_CANCELLATION, request, status_url=status_url
@@ -457,10 +517,15 @@ async def request_cancellation(
             result_url=_result_url(workflow_id),
         )
     if isinstance(answer, Refused):
-        problem = OrderNotCancellable if answer.kind == ORDER_NOT_CANCELLABLE else UpdateRefused
         state = answer.details[0] if answer.details else None
+        if answer.kind == ORDER_NOT_CANCELLABLE:
+            # The order's own refusal, worded by the workflow for the client.
+            problem, why = OrderNotCancellable, answer.message
+        else:
+            # Anything else may be any exception's text: it stays in the workflow's history.
+            problem, why = UpdateRefused, "see the order's status"
         raise problem(
-            f"order {workflow_id} refused to cancel: {answer.message}",
+            f"order {workflow_id} refused to cancel: {why}",
             workflow_id=workflow_id,
             workflow_status="running",
             status_url=status_url,
@@ -499,7 +564,7 @@ async def get_order_result(
 
     409 ``workflow-cancelled`` when the run was cancelled through Temporal (it has no result).
     """
-    answer = await calls.wait_for_result(
+    answer = await calls.on_behalf_of(caller).wait_for_result(
         ORDER,
         workflow_id,
         wait=resolve_wait(wait, settings),

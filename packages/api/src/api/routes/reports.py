@@ -1,24 +1,40 @@
-"""``/reports``: a long-running job with progress and a file to download at the end."""
+"""``/reports``: a long-running job with progress and a file to download at the end.
+
+A caller sees only its own reports (api.ownership); its ``Idempotency-Key`` is its own too. Abuse
+limits: starts count against the caller's rate (``API_START_RATE_PER_MINUTE``), a caller may have
+at most ``API_MAX_RUNNING_REPORTS_PER_CALLER`` reports generating at once (429), the report worker
+refuses reports over its size quota (409 ``report-too-large``) and deletes files after their
+retention (410 ``report-expired``).
+"""
 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from contracts.common import CANCEL, CancelRequest
-from contracts.reports import REPORT, ReportOutput
+from contracts.reports import REPORT, REPORT_TOO_LARGE, ReportOutput
 from fastapi import APIRouter, Response
 from fastapi.responses import FileResponse
 
 from api.auth.dependencies import ReportsReader, ReportsWriter
-from api.deps import ApiSettingsDep, WorkflowCallsDep
-from api.errors.reports import ReportCancelled, ReportFileMissing, ReportNotReady
+from api.auth.principal import Principal
+from api.deps import ApiSettingsDep, StartLimiterDep, WorkflowCallsDep
+from api.errors.limits import TooManyRunningReports
+from api.errors.reports import (
+    ReportCancelled,
+    ReportExpired,
+    ReportFileMissing,
+    ReportNotReady,
+    ReportTooLarge,
+)
 from api.models.common import CancelBody, IdempotencyKeyHeader, ReportIdPath, SignalSent
-from api.models.reports import ReportRequest, ReportStarted, ReportStatus
-from api.problems import WorkflowCancelled, problem_responses
+from api.models.reports import ReportFailure, ReportRequest, ReportStarted, ReportStatus
+from api.ownership import scoped_id
+from api.problems import WorkflowCancelled, WorkflowUnsuccessful, problem_responses
 from api.responses import mark_started
-from api.workflow_calls import ACTIVE_STATUSES, Finished
+from api.workflow_calls import ACTIVE_STATUSES, Finished, WorkflowCalls
 
 __all__ = ["report_workflow_id", "router"]
 
@@ -28,9 +44,11 @@ REPORT_EXECUTION_TIMEOUT = timedelta(hours=2)
 _MEDIA_TYPES = {"csv": "text/csv", "json": "application/json"}
 
 
-def report_workflow_id(idempotency_key: str | None) -> str:
-    """A report has no business key: the client's Idempotency-Key, else a fresh random id."""
-    return f"report-{idempotency_key or uuid.uuid4().hex}"
+def report_workflow_id(caller: Principal, idempotency_key: str | None) -> str:
+    """A report has no business key: the caller's Idempotency-Key, else a fresh random id."""
+    if idempotency_key is None:
+        return f"report-{uuid.uuid4().hex}"
+    return scoped_id(f"report-{idempotency_key}", caller.subject)
 
 
 def _status_url(report_id: str) -> str:
@@ -51,7 +69,7 @@ def _download_url(report_id: str) -> str:
             "description": "The Idempotency-Key's report exists (running or finished); nothing "
             "new was started.",
         },
-        **problem_responses(400, 413, 422, 503),
+        **problem_responses(400, 413, 422, 429, 503),
     },
     summary="Start generating a report",
 )
@@ -59,15 +77,21 @@ async def generate_report(
     caller: ReportsWriter,
     request: ReportRequest,
     calls: WorkflowCallsDep,
+    limiter: StartLimiterDep,
+    settings: ApiSettingsDep,
     response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> ReportStarted:
     """Return at once with ``report_id`` and ``status_url``; the file appears when done.
 
     Without an ``Idempotency-Key`` every call generates a new report; with one, a retry finds
-    the report its first attempt started, also once that report has finished.
+    the report its first attempt started, also once that report has finished. 429
+    ``too-many-running-reports`` while the caller has as many reports generating as it may.
     """
-    report_id = report_workflow_id(idempotency_key)
+    limiter.take(caller.subject)
+    calls = calls.on_behalf_of(caller)
+    report_id = report_workflow_id(caller, idempotency_key)
+    await _within_running_cap(calls, settings)
     outcome = await calls.start_once(
         REPORT,
         request.to_config(),
@@ -88,6 +112,21 @@ async def generate_report(
     )
 
 
+async def _within_running_cap(calls: WorkflowCalls, settings: ApiSettingsDep) -> None:
+    # Counted before the start, so a retry of a running report's key may be refused too; it
+    # would only find the report it already has, which its status_url reports anyway.
+    cap = settings.max_running_reports_per_caller
+    if cap <= 0:
+        return
+    running = await calls.count_running(REPORT)
+    if running >= cap:
+        raise TooManyRunningReports(
+            f"{running} of this caller's reports are generating and at most {cap} may at once; "
+            "wait for one to finish or cancel one",
+            headers={"Retry-After": str(settings.retry_after_seconds)},
+        )
+
+
 @router.get(
     "/{report_id}/status",
     response_model=ReportStatus,
@@ -102,6 +141,7 @@ async def get_report_status(
     A report stopped by a cancel signal reads ``cancelled`` with its result (the rows written
     before it stopped), as one cancelled through Temporal reads ``cancelled`` without one.
     """
+    calls = calls.on_behalf_of(caller)
     found = await calls.look_up(REPORT, report_id)
     if found.status in ACTIVE_STATUSES:
         progress = found.state.progress if found.state is not None else 0
@@ -110,6 +150,13 @@ async def get_report_status(
             status=found.status,
             progress=max(0, min(progress, 100)),
             state=found.state.model_dump(mode="json") if found.state is not None else None,
+        )
+    if found.status == "failed":
+        return ReportStatus(
+            report_id=report_id,
+            status=found.status,
+            progress=0,
+            failure=await _failure(calls, report_id),
         )
     if found.status != "completed":
         return ReportStatus(
@@ -138,7 +185,7 @@ async def cancel_report(
 
     The status then reads ``cancelled``; downloading it answers 409 ``report-cancelled``.
     """
-    return await calls.signal(
+    return await calls.on_behalf_of(caller).signal(
         REPORT,
         report_id,
         CANCEL,
@@ -155,7 +202,7 @@ async def cancel_report(
             "description": "The report file.",
             "content": {"text/csv": {}, "application/json": {}},
         },
-        **problem_responses(404, 409, 422, 503),
+        **problem_responses(404, 409, 410, 422, 503),
     },
     summary="Download a finished report",
 )
@@ -165,13 +212,21 @@ async def download_report(
     calls: WorkflowCallsDep,
     settings: ApiSettingsDep,
 ) -> FileResponse:
-    """The file once the report completed; 409 while it is being generated or if cancelled."""
+    """The file once the report completed; 409 while it is being generated or if cancelled.
+
+    409 ``report-too-large`` when the worker refused it (over its size quota); 410
+    ``report-expired`` once its file was deleted after the retention period.
+    """
     try:
-        answer = await calls.wait_for_result(
+        answer = await calls.on_behalf_of(caller).wait_for_result(
             REPORT, report_id, wait=0, status_url=_status_url(report_id)
         )
     except WorkflowCancelled:
         raise _cancelled(report_id, "through Temporal") from None
+    except WorkflowUnsuccessful as error:
+        if error.failure_type == REPORT_TOO_LARGE:
+            raise _too_large(report_id) from None
+        raise
     if not isinstance(answer, Finished):
         raise ReportNotReady(
             f"report {report_id} is still {answer.status}; poll status_url until it completes",
@@ -183,6 +238,15 @@ async def download_report(
     if answer.value.status == "cancelled":
         raise _cancelled(report_id, f"after {answer.value.rows} rows")
     path = _report_file(settings.reports_dir, answer.value)
+    expires_at = answer.value.expires_at
+    if path is None and expires_at is not None and expires_at <= datetime.now(UTC):
+        raise ReportExpired(
+            f"report {report_id} expired at {expires_at.isoformat()} and its file was deleted; "
+            "generate it again",
+            workflow_id=report_id,
+            workflow_status="completed",
+            status_url=_status_url(report_id),
+        )
     if path is None:
         raise ReportFileMissing(
             f"report {report_id} completed but its file is not in this service's reports "
@@ -204,6 +268,29 @@ def _cancelled(report_id: str, how: str) -> ReportCancelled:
         workflow_id=report_id,
         workflow_status="cancelled",
         status_url=_status_url(report_id),
+    )
+
+
+def _too_large(report_id: str) -> ReportTooLarge:
+    return ReportTooLarge(
+        f"report {report_id} is larger than the report worker's quota (REPORTS_MAX_ROWS, "
+        "REPORTS_MAX_BYTES), so it was refused; ask for fewer rows",
+        workflow_id=report_id,
+        workflow_status="failed",
+        status_url=_status_url(report_id),
+    )
+
+
+async def _failure(calls: WorkflowCalls, report_id: str) -> ReportFailure:
+    # The failure's own message stays in Temporal; the client gets a code and a safe sentence.
+    try:
+        await calls.wait_for_result(REPORT, report_id, wait=0, status_url=_status_url(report_id))
+    except WorkflowUnsuccessful as error:
+        if error.failure_type == REPORT_TOO_LARGE:
+            return ReportFailure(code=ReportTooLarge.kind, detail=_too_large(report_id).detail)
+    return ReportFailure(
+        code="report-failed",
+        detail=f"report {report_id} failed; its workflow history in Temporal says why",
     )
 
 

@@ -3,6 +3,9 @@
 The schedule lives on the Temporal server: it starts each report itself, at every cron time or
 interval, whether or not this API runs. Each run is an ordinary report whose workflow id is
 ``scheduled-report-<schedule_id>-<time>``, so ``/reports/{id}/status`` and ``/download`` serve it.
+
+A schedule belongs to the caller that created it (api.schedule_calls): another caller gets the
+same 404 as for an unknown id, and the runs carry the owner, so they are the owner's reports.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from temporalio.client import (
 )
 
 from api.auth.dependencies import ReportsReader, ReportsWriter
-from api.deps import ScheduleCallsDep
+from api.deps import ScheduleCallsDep, StartLimiterDep
 from api.models.schedules import (
     OverlapPolicyName,
     ReportSchedule,
@@ -59,17 +62,24 @@ def _schedule_url(schedule_id: str) -> str:
     "",
     status_code=201,
     response_model=ReportSchedule,
-    responses=problem_responses(400, 409, 413, 422, 503),
+    responses=problem_responses(400, 409, 413, 422, 429, 503),
     summary="Create a report schedule",
 )
 async def create_schedule(
-    caller: ReportsWriter, request: ScheduleRequest, schedules: ScheduleCallsDep, response: Response
+    caller: ReportsWriter,
+    request: ScheduleRequest,
+    schedules: ScheduleCallsDep,
+    limiter: StartLimiterDep,
+    response: Response,
 ) -> ReportSchedule:
     """Generate ``report`` at every ``cron_expression`` time or every ``interval_seconds``.
 
-    201 with ``Location``; 409 when the ``schedule_id`` is taken; 422 naming the field when the
-    cron expression, interval or time zone is not valid.
+    201 with ``Location``; 409 when the ``schedule_id`` is taken (by anyone: schedule ids are
+    shared by every caller); 422 naming the field when the cron expression, interval or time zone
+    is not valid. Creating counts as a start against the caller's rate.
     """
+    limiter.take(caller.subject)
+    schedules = schedules.on_behalf_of(caller)
     await schedules.create(
         REPORT,
         request.report.to_config(),
@@ -94,8 +104,11 @@ async def create_schedule(
     summary="List report schedules",
 )
 async def list_schedules(caller: ReportsReader, schedules: ScheduleCallsDep) -> ReportScheduleList:
-    """Every report schedule with its next run times; new ones may take a moment to appear."""
-    listed = await schedules.list_all(REPORT)
+    """The caller's report schedules (an admin's: all) with their next run times.
+
+    New ones may take a moment to appear.
+    """
+    listed = await schedules.on_behalf_of(caller).list_all(REPORT)
     return ReportScheduleList(schedules=[await _summary(item) for item in listed])
 
 
@@ -109,7 +122,7 @@ async def describe_schedule(
     caller: ReportsReader, schedule_id: ScheduleIdPath, schedules: ScheduleCallsDep
 ) -> ReportSchedule:
     """Timing, the report it generates, paused and note, next run times and recent runs."""
-    return await _describe(schedules, schedule_id)
+    return await _describe(schedules.on_behalf_of(caller), schedule_id)
 
 
 @router.post(
@@ -125,6 +138,7 @@ async def pause_schedule(
     body: NoteBody = None,
 ) -> ReportSchedule:
     """No more runs start until it is unpaused (a trigger still starts one); ``note`` says why."""
+    schedules = schedules.on_behalf_of(caller)
     await schedules.pause(REPORT, schedule_id, body.note if body else None)
     return await _describe(schedules, schedule_id)
 
@@ -142,6 +156,7 @@ async def unpause_schedule(
     body: NoteBody = None,
 ) -> ReportSchedule:
     """Runs start again at the schedule's next times; missed times are not made up."""
+    schedules = schedules.on_behalf_of(caller)
     await schedules.unpause(REPORT, schedule_id, body.note if body else None)
     return await _describe(schedules, schedule_id)
 
@@ -150,17 +165,19 @@ async def unpause_schedule(
     "/{schedule_id}/trigger",
     status_code=202,
     response_model=ScheduleTriggered,
-    responses=problem_responses(404, 422, 503),
+    responses=problem_responses(404, 422, 429, 503),
     summary="Generate one report now",
 )
 async def trigger_schedule(
     caller: ReportsWriter,
     schedule_id: ScheduleIdPath,
     schedules: ScheduleCallsDep,
+    limiter: StartLimiterDep,
     response: Response,
 ) -> ScheduleTriggered:
     """Start one run at once (also while paused), under the schedule's overlap policy."""
-    await schedules.trigger(REPORT, schedule_id)
+    limiter.take(caller.subject)
+    await schedules.on_behalf_of(caller).trigger(REPORT, schedule_id)
     response.headers["Location"] = _schedule_url(schedule_id)
     return ScheduleTriggered(schedule_id=schedule_id, schedule_url=_schedule_url(schedule_id))
 
@@ -176,7 +193,7 @@ async def delete_schedule(
     caller: ReportsWriter, schedule_id: ScheduleIdPath, schedules: ScheduleCallsDep
 ) -> None:
     """No more runs start; reports it already started run to their end."""
-    await schedules.delete(REPORT, schedule_id)
+    await schedules.on_behalf_of(caller).delete(REPORT, schedule_id)
 
 
 async def _describe(schedules: ScheduleCallsDep, schedule_id: str) -> ReportSchedule:

@@ -1,1 +1,1 @@
-"""Talking to Temporal: settings, the shared client service and the payload converter."""
+"""Talking to Temporal: settings, the shared client service, the payload converter and codec."""

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import temporalio.client
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import PayloadCodec
 from temporalio.service import RetryConfig, TLSConfig
 
+from temporal_core.client.codec import encrypted_data_converter
 from temporal_core.client.settings import TemporalSettings
 from temporal_core.client.start_defaults import StartDefaultsInterceptor
 
@@ -109,16 +110,20 @@ class TemporalClientService:
         *,
         interceptors: Sequence[temporalio.client.Interceptor] | None = None,
         health_timeout: float = DEFAULT_HEALTH_TIMEOUT,
+        payload_codec: PayloadCodec | None = None,
     ) -> None:
         """Keep the settings; nothing connects until ``get_client()``.
 
         ``interceptors`` are added to the client's; tracing across the server comes from the
         telemetry plugin (:func:`~temporal_core.observability.tracing.temporal_plugins`), and the
         settings' workflow start defaults are always applied (:class:`StartDefaultsInterceptor`).
+        ``payload_codec`` wraps every payload after the pydantic converter; the API and the
+        workers pass the one ``load_payload_codec()`` (``CODEC_*`` settings) returns.
         """
         self._settings = settings or TemporalSettings.load()
         self._interceptors = interceptors
         self._health_timeout = health_timeout
+        self._payload_codec = payload_codec
         self._client: Client | None = None
         self._lock = asyncio.Lock()
 
@@ -179,7 +184,7 @@ class TemporalClientService:
                     api_key=settings.api_key.get_secret_value() if settings.api_key else None,
                     tls=tls_config(settings),
                     rpc_metadata=settings.grpc_meta,
-                    data_converter=pydantic_data_converter,
+                    data_converter=encrypted_data_converter(self._payload_codec),
                     interceptors=[*interceptors, StartDefaultsInterceptor(settings)],
                     plugins=temporal_plugins(),
                     identity=settings.identity,

@@ -9,14 +9,18 @@ import os
 import shutil
 import socket
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from importlib.metadata import entry_points
 from pathlib import Path
 
 __all__ = [
     "GUIDE_SEARCH_ATTRIBUTES",
+    "SEARCH_ATTRIBUTES_ENTRY_POINT_GROUP",
     "BinaryNotFoundError",
     "bundled_binary",
+    "declared_search_attributes",
     "dev_server_command",
+    "dev_server_search_attributes",
     "free_port",
 ]
 
@@ -25,6 +29,25 @@ GUIDE_SEARCH_ATTRIBUTES: dict[str, str] = {
     "CustomIntField": "Int",
 }
 """The custom search attributes the usage guide uses; ``start-dev`` does not pre-register them."""
+
+SEARCH_ATTRIBUTES_ENTRY_POINT_GROUP = "temporal_core.search_attributes"
+"""Installed packages declare the search attributes they use here: each entry point names a
+``{name: type}`` mapping (e.g. ``{"Owner": "Keyword"}``). This library knows none of those
+names; a dev server it starts registers whatever the installed packages declare."""
+
+
+def declared_search_attributes() -> dict[str, str]:
+    """Every search attribute installed packages declare (name -> Temporal type)."""
+    declared: dict[str, str] = {}
+    for point in entry_points(group=SEARCH_ATTRIBUTES_ENTRY_POINT_GROUP):
+        attributes: Mapping[str, str] = point.load()
+        declared.update(attributes)
+    return declared
+
+
+def dev_server_search_attributes(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """What a dev server registers: the guide's, the declared ones, then ``extra``."""
+    return {**GUIDE_SEARCH_ATTRIBUTES, **declared_search_attributes(), **(extra or {})}
 
 
 class BinaryNotFoundError(FileNotFoundError):
@@ -70,11 +93,16 @@ def dev_server_command(
     ip: str = "127.0.0.1",
     db_filename: Path | None = None,
     namespace: str = "default",
-    search_attributes: dict[str, str] | None = None,
+    search_attributes: Mapping[str, str] | None = None,
+    extra_search_attributes: Mapping[str, str] | None = None,
     log_level: str = "warn",
     extra_args: Iterable[str] = (),
 ) -> list[str]:
-    """The ``temporal server start-dev`` command line; ``ui_port=None`` runs it headless."""
+    """The ``temporal server start-dev`` command line; ``ui_port=None`` runs it headless.
+
+    ``search_attributes`` replaces what it registers (by default
+    :func:`dev_server_search_attributes`); ``extra_search_attributes`` adds to it.
+    """
     command = [
         str(bundled_binary("temporal")),
         "server",
@@ -91,7 +119,10 @@ def dev_server_command(
     command += ["--headless"] if ui_port is None else ["--ui-port", str(ui_port)]
     if db_filename is not None:
         command += ["--db-filename", str(db_filename)]
-    attributes = GUIDE_SEARCH_ATTRIBUTES if search_attributes is None else search_attributes
+    attributes = (
+        dev_server_search_attributes() if search_attributes is None else dict(search_attributes)
+    )
+    attributes.update(extra_search_attributes or {})
     for name, kind in attributes.items():
         command += ["--search-attribute", f"{name}={kind}"]
     command += list(extra_args)

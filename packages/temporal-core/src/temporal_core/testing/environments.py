@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from temporalio.common import SearchAttributeKey
@@ -9,7 +10,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from temporal_core.observability.tracing import temporal_plugins
-from temporal_core.testing.dev_server import GUIDE_SEARCH_ATTRIBUTES, bundled_binary
+from temporal_core.testing.dev_server import bundled_binary, dev_server_search_attributes
 
 __all__ = ["start_dev_environment", "start_time_skipping_environment"]
 
@@ -24,15 +25,19 @@ _KEY_FACTORIES = {
 }
 
 
-async def start_dev_environment(**options: Any) -> WorkflowEnvironment:
-    """A real dev server on a free loopback port, with the guide's search attributes registered.
+async def start_dev_environment(
+    *, extra_search_attributes: Mapping[str, str] | None = None, **options: Any
+) -> WorkflowEnvironment:
+    """A real dev server on a free loopback port, with the search attributes registered.
 
-    Uses the pydantic data converter and the tracing plugin like production clients do.
+    Registers the guide's search attributes, those installed packages declare (entry point group
+    ``temporal_core.search_attributes``) and ``extra_search_attributes`` (name -> type). Uses
+    the pydantic data converter and the tracing plugin like production clients do.
     ``options`` go to ``WorkflowEnvironment.start_local``.
     """
     attributes = [
         _KEY_FACTORIES[kind](name)  # pyright: ignore[reportUnknownMemberType]
-        for name, kind in GUIDE_SEARCH_ATTRIBUTES.items()
+        for name, kind in dev_server_search_attributes(extra_search_attributes).items()
     ]
     options.setdefault("search_attributes", attributes)
     options.setdefault("data_converter", pydantic_data_converter)

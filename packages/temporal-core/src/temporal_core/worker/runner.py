@@ -30,6 +30,7 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
+from temporalio.converter import PayloadCodec
 from temporalio.runtime import Runtime
 from temporalio.worker import Worker
 
@@ -78,15 +79,18 @@ class WorkerRunner:
         settings: TemporalSettings,
         *,
         exit_now: Callable[[int], None] | None = None,
+        payload_codec: PayloadCodec | None = None,
     ) -> None:
         """Keep the options; nothing starts until :meth:`run`.
 
-        ``exit_now`` ends the process on a second signal (default: ``os._exit``).
+        ``exit_now`` ends the process on a second signal (default: ``os._exit``);
+        ``payload_codec`` encrypts the payloads of every worker (``serve`` passes the configured
+        one).
         """
         self.options = options
         self.settings = settings
         self._exit_now = exit_now or os._exit
-        self._service = TemporalClientService(settings)
+        self._service = TemporalClientService(settings, payload_codec=payload_codec)
         self._metrics: DrainMetrics | None = None  # set once the runtime exists
         self._tracker = ActivityTracker(on_change=self._in_flight_changed)
         self._workers: dict[str, Worker] = {}

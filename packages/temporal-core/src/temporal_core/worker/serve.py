@@ -6,7 +6,8 @@ worker package was asked for; its entry points name its default queues. Without 
 installed worker queue is served; ``--queue`` (or ``WORKER_QUEUES``) names exactly the queues.
 
 Exit codes: 0 after a clean stop (including a drain), 1 when a worker fails, 2 for bad input
-(options, ``TEMPORAL_*`` settings, unknown queues), 128+N when a second signal N cut a drain short.
+(options, ``TEMPORAL_*`` or ``CODEC_*`` settings, unknown queues), 128+N when a second signal N
+cut a drain short.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import timedelta
 from typing import Annotated
 
 import typer
+from temporalio.converter import PayloadCodec
 
 from temporal_core.authoring.registry import (
     RegistryError,
@@ -27,6 +29,7 @@ from temporal_core.authoring.registry import (
     registry,
 )
 from temporal_core.cli.process_exit import exit_process
+from temporal_core.client.codec_settings import load_payload_codec
 from temporal_core.client.settings import SettingsError, TemporalSettings
 from temporal_core.observability.log_setup import LogFormatOption, LogLevelOption, configure_logging
 from temporal_core.worker.runner import EXIT_FAILURE, RunnerOptions, WorkerRunner
@@ -146,6 +149,7 @@ def serve(
     configure_logging(log_level.value, log_format.value)
     try:
         settings = TemporalSettings.load()
+        payload_codec = load_payload_codec()
     except SettingsError as error:
         typer.echo(f"Error: {error}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
@@ -172,12 +176,14 @@ def serve(
         metrics_host=metrics_host,
         metrics_port=metrics_port,
     )
-    exit_process(_run(options, settings))
+    exit_process(_run(options, settings, payload_codec))
 
 
-def _run(options: RunnerOptions, settings: TemporalSettings) -> int:
+def _run(
+    options: RunnerOptions, settings: TemporalSettings, payload_codec: PayloadCodec | None
+) -> int:
     try:
-        return asyncio.run(WorkerRunner(options, settings).run())
+        return asyncio.run(WorkerRunner(options, settings, payload_codec=payload_codec).run())
     except Exception:
         logger.exception("worker process failed")
         return EXIT_FAILURE
