@@ -209,7 +209,7 @@ def _container_env(
 
 
 SECRETS_MOUNT = "/run/secrets/"
-_SECRET_CONTENTS = {"api-auth-keys": KEY_SET_JSON}
+_SECRET_CONTENTS = {"api_auth_keys": KEY_SET_JSON}
 """What each compose secret holds in these tests: the API's JWK set is the tests' key set."""
 
 
