@@ -140,13 +140,20 @@ async def run(rounds: int) -> list[dict[str, Any]]:
 
 async def compare_http_start(raw_client: Client, address: str, rounds: int) -> dict[str, Any]:
     """POST /orders through the real app under uvicorn vs the raw client's start_workflow."""
+    from api.auth.dev_keys import mint_token, new_key_set
     from api.main import create_app
     from api.settings import ApiSettings
     from contracts.orders import OrderInput
     from worker_orders.workflows import OrderWorkflow
 
     port = free_port()
-    app = create_app(ApiSettings(), temporal_settings=TemporalSettings(url=address))
+    # Authentication on, as deployed: verifying the caller's token is part of what is measured.
+    keys = new_key_set("bench")
+    settings = ApiSettings(auth_keys=json.dumps(keys))
+    headers = {
+        "Authorization": f"Bearer {mint_token(keys, subject='bench', scopes=['orders:write'])}"
+    }
+    app = create_app(settings, temporal_settings=TemporalSettings(url=address))
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, log_level="warning")
     )
@@ -159,7 +166,7 @@ async def compare_http_start(raw_client: Client, address: str, rounds: int) -> d
     body = {"customer_email": "bench@example.com", "amount": 10.0, "items": []}
     # Nothing polls these queues: a start is all that is measured, and the runs just wait.
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers) as http:
 
             async def raw_start() -> None:
                 order = OrderInput(order_id=uuid.uuid4().hex[:12], **body)

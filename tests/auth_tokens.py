@@ -12,6 +12,8 @@ from api.auth.scopes import ADMIN, ALL_SCOPES
 KEY_SET: dict[str, Any] = new_key_set("tests")
 """The key set every API the tests start trusts (``API_AUTH_KEYS``)."""
 KEY_SET_JSON = json.dumps(KEY_SET)
+AUTH_ENV: dict[str, str] = {"API_AUTH_KEYS": KEY_SET_JSON}
+"""The environment an API process started by a test needs to trust the tests' tokens."""
 
 USER_SCOPES = sorted(ALL_SCOPES - {ADMIN})
 """Every scope but admin: a caller that can do everything, but only to its own workflows."""

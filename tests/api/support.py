@@ -85,6 +85,17 @@ def environment(values: Mapping[str, str]) -> Generator[None]:
                 os.environ[name] = value
 
 
+def api_settings(**values: Any) -> ApiSettings:
+    """``ApiSettings`` trusting the tests' key set, as a deployment sets ``API_AUTH_KEYS``."""
+    values.setdefault("auth_keys", KEY_SET_JSON)
+    return ApiSettings(**values)
+
+
+def caller_client(base_url: str, *, timeout: float = 30, **caller: Any) -> httpx.AsyncClient:
+    """An HTTP client for ``base_url`` that sends a caller's token (``bearer(**caller)``)."""
+    return httpx.AsyncClient(base_url=base_url, timeout=timeout, headers=bearer(**caller))
+
+
 def temporal_settings_for(client: Client, **values: Any) -> TemporalSettings:
     """Settings that point the API at the same server as ``client``."""
     return TemporalSettings(url=client.service_client.config.target_host, **values)
@@ -99,9 +110,10 @@ async def api_stack(
     task_queues = {queue: f"{queue}-{suffix}" for queue in QUEUES}
     reports_dir = data_dir / "reports"
     reports_dir.mkdir(parents=True, exist_ok=True)
-    settings.setdefault("auth_keys", KEY_SET_JSON)
-    api_settings = ApiSettings(reports_dir=reports_dir, **settings)
-    app = create_app(api_settings, temporal_settings=temporal_settings_for(client))
+    app = create_app(
+        api_settings(reports_dir=reports_dir, **settings),
+        temporal_settings=temporal_settings_for(client),
+    )
     route_to_task_queues(app, task_queues)
     env = {
         "REPORTS_DIR": str(reports_dir),
@@ -117,9 +129,7 @@ async def api_stack(
                 await stack.enter_async_context(worker)
             base_url = await stack.enter_async_context(serve(app))
             # The stack's client is one ordinary caller (every scope but admin).
-            http = await stack.enter_async_context(
-                httpx.AsyncClient(base_url=base_url, timeout=60, headers=bearer())
-            )
+            http = await stack.enter_async_context(caller_client(base_url, timeout=60))
             yield ApiStack(app, base_url, http, client, task_queues, reports_dir)
 
 

@@ -21,6 +21,7 @@ import pytest
 from temporal_core.testing.dev_server import free_port
 from temporalio.testing import WorkflowEnvironment
 
+from tests.auth_tokens import AUTH_ENV, bearer
 from tests.e2e.otlp_receiver import OtlpReceiver, ReceivedSpan
 
 SERVER_KIND = 2  # opentelemetry.proto.trace.v1.Span.SpanKind.SPAN_KIND_SERVER
@@ -45,6 +46,7 @@ async def serve_one_order(
         "TEMPORAL_URL": temporal_env.client.service_client.config.target_host,
         "API_PORT": str(port),
         "SERVE_PACKAGE": "api",
+        **AUTH_ENV,
     }
     process = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).parent / "serve"),
@@ -56,7 +58,9 @@ async def serve_one_order(
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", timeout=30, headers=bearer()
+        ) as http:
             await _wait_listening(http, process)
             order = {
                 "order_id": f"logged-{uuid.uuid4().hex[:10]}",

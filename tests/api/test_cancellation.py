@@ -80,7 +80,7 @@ async def test_an_approval_withdrawn_by_signal_answers_its_cancelled_result(
     status = await http.get(f"/approvals/{workflow_id}/status")
     assert (status.json()["status"], status.json()["state"]) == ("cancelled", None)
 
-    late = await http.post(f"/approvals/{workflow_id}/approve", json={"decided_by": "lead"})
+    late = await http.post(f"/approvals/{workflow_id}/approve", json={"comment": "late"})
     assert assert_problem(late, 409, "workflow-finished")["workflow_status"] == "cancelled"
 
 
@@ -95,7 +95,7 @@ async def test_an_approval_cancelled_through_temporal_reads_cancelled_and_has_no
 
     result = await stack.http.get(f"/approvals/{workflow_id}/result")
     assert assert_problem(result, 409, "workflow-cancelled")["workflow_status"] == "cancelled"
-    late = await stack.http.post(f"/approvals/{workflow_id}/reject", json={"decided_by": "cfo"})
+    late = await stack.http.post(f"/approvals/{workflow_id}/reject", json={"comment": "late"})
     assert assert_problem(late, 409, "workflow-finished")["workflow_status"] == "cancelled"
 
 

@@ -19,6 +19,7 @@ from temporal_core.cli.stop_signals import REPEAT_WINDOW_SECONDS
 from temporal_core.testing.dev_server import free_port
 from temporalio.testing import WorkflowEnvironment
 
+from tests.auth_tokens import AUTH_ENV, KEY_SET_JSON, bearer
 from tests.workers.worker_processes import ServeProcess, worker_env
 
 
@@ -59,6 +60,7 @@ def test_bad_options_exit_2_naming_the_option(
 def test_bad_settings_exit_2_naming_the_variable(
     variable: str, value: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    monkeypatch.setenv("API_AUTH_KEYS", KEY_SET_JSON)
     monkeypatch.setenv(variable, value)
     assert exit_code([]) == 2
     assert variable in capsys.readouterr().err
@@ -82,6 +84,7 @@ async def server_process(
         "TEMPORAL_URL": temporal_env.client.service_client.config.target_host,
         "API_PORT": str(port),
         "SERVE_PACKAGE": "api",
+        **AUTH_ENV,
     }
     # The shared console script, as `uv run --package api serve` runs it.
     serve = Path(sys.executable).parent / "serve"
@@ -153,10 +156,12 @@ async def api_under_uv_run(
     port = free_port()
     address = temporal_env.client.service_client.config.target_host
     command = ["uv", "run", "--package", "api", "serve", "--port", str(port)]
-    api = ServeProcess(command, env=worker_env(address, tmp_path))
+    api = ServeProcess(command, env=worker_env(address, tmp_path, **AUTH_ENV))
     try:
         await api.wait_for_output("Application startup complete")
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", timeout=30, headers=bearer()
+        ) as http:
             yield api, http
     finally:
         api.kill()

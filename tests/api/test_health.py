@@ -8,11 +8,18 @@ from datetime import timedelta
 import httpx
 import pytest
 from api.main import create_app
-from api.settings import ApiSettings
 from temporal_core import TemporalClientService, TemporalSettings
 from temporal_core.testing import DevServerProcess
 
-from tests.api.support import ApiStack, order, poll, serve, temporal_settings_for
+from tests.api.support import (
+    ApiStack,
+    api_settings,
+    caller_client,
+    order,
+    poll,
+    serve,
+    temporal_settings_for,
+)
 from tests.api.test_orders import assert_problem
 
 # The functional bound from the issue: /health answers within 3 s even with Temporal down.
@@ -37,8 +44,8 @@ async def test_health_is_200_when_temporal_answers(stack: ApiStack) -> None:
 
 async def test_lifespan_shares_one_service_and_closes_it(stack: ApiStack) -> None:
     service = TemporalClientService(temporal_settings_for(stack.temporal))
-    app = create_app(ApiSettings(), temporal_service=service)
-    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=10) as http:
+    app = create_app(api_settings(), temporal_service=service)
+    async with serve(app) as url, caller_client(url, timeout=10) as http:
         assert not service.is_connected  # lazy: starting the API connects nothing
         assert (await http.get("/health")).status_code == 200
         assert service.is_connected
@@ -47,8 +54,8 @@ async def test_lifespan_shares_one_service_and_closes_it(stack: ApiStack) -> Non
 
 
 async def test_disabled_temporal_is_degraded_and_starts_are_503() -> None:
-    app = create_app(ApiSettings(), temporal_settings=TemporalSettings(enabled=False))
-    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=10) as http:
+    app = create_app(api_settings(), temporal_settings=TemporalSettings(enabled=False))
+    async with serve(app) as url, caller_client(url, timeout=10) as http:
         health = await http.get("/health")
         assert health.status_code == 503
         assert health.json()["status"] == "degraded"
@@ -99,8 +106,8 @@ async def test_api_survives_temporal_outage_without_restart(
     stopped_server: DevServerProcess,
 ) -> None:
     settings = TemporalSettings(url=stopped_server.address, connect_timeout=timedelta(seconds=2))
-    app = create_app(ApiSettings(), temporal_settings=settings)
-    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+    app = create_app(api_settings(), temporal_settings=settings)
+    async with serve(app) as url, caller_client(url, timeout=30) as http:
         # Started while Temporal is down: the API is up, degraded, and says so.
         await assert_unavailable(http)
 

@@ -15,11 +15,10 @@ from datetime import timedelta
 import httpx
 import pytest
 from api.main import create_app
-from api.settings import ApiSettings
 from temporal_core import TemporalSettings
 from temporal_core.testing import DevServerProcess
 
-from tests.api.support import order, order_id_for, poll, serve
+from tests.api.support import api_settings, caller_client, order, order_id_for, poll, serve
 from tests.api.test_approvals import approval
 from tests.api.test_orders import assert_problem
 
@@ -42,9 +41,9 @@ async def server() -> AsyncIterator[DevServerProcess]:
 async def http(server: DevServerProcess) -> AsyncIterator[httpx.AsyncClient]:
     settings = TemporalSettings(url=server.address, connect_timeout=timedelta(seconds=2))
     app = create_app(
-        ApiSettings(temporal_call_timeout_seconds=DEADLINE), temporal_settings=settings
+        api_settings(temporal_call_timeout_seconds=DEADLINE), temporal_settings=settings
     )
-    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
+    async with serve(app) as url, caller_client(url, timeout=30) as client:
         yield client
 
 
@@ -83,7 +82,7 @@ async def test_a_frozen_server_answers_503_within_the_deadline(
         assert "new key" not in str(start["detail"])
 
         decide = http.post(
-            f"/approvals/{pending.json()['workflow_id']}/approve", json={"decided_by": "lead"}
+            f"/approvals/{pending.json()['workflow_id']}/approve", json={"comment": "yes"}
         )
         assert_retry_later(await timed(decide))
 
@@ -106,9 +105,7 @@ async def test_an_update_no_worker_answers_is_a_503_that_may_still_apply(
     # No approvals worker polls this server: the decision reaches Temporal but nobody answers.
     pending = await http.post("/approvals", json=approval())
     workflow_id = pending.json()["workflow_id"]
-    decided = await timed(
-        http.post(f"/approvals/{workflow_id}/approve", json={"decided_by": "lead"})
-    )
+    decided = await timed(http.post(f"/approvals/{workflow_id}/approve", json={"comment": "yes"}))
     problem = assert_retry_later(decided)
     assert problem["status_url"] == f"/approvals/{workflow_id}/status"
     assert "may still take effect" in str(problem["detail"])

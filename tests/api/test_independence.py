@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.auth_tokens import AUTH_ENV
+
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN_DISTRIBUTIONS = re.compile(r"^(worker-.*|stand-ins)$")
 FORBIDDEN_MODULES = ("worker_", "stand_ins")
@@ -64,6 +66,7 @@ def test_importing_the_api_and_building_its_app_imports_no_worker_and_no_stand_i
     completed = subprocess.run(
         [sys.executable, "-c", _IMPORT_AND_BUILD],
         cwd=ROOT,
+        env={**os.environ, **AUTH_ENV},
         capture_output=True,
         text=True,
         timeout=120,

@@ -13,12 +13,12 @@ import uuid
 
 import httpx
 from api.main import create_app
-from api.settings import ApiSettings
 from prometheus_client.parser import text_string_to_metric_families
 from temporal_core import TemporalSettings
 from temporal_core.testing.dev_server import free_port
 
-from tests.api.support import serve
+from tests.api.support import api_settings, caller_client, serve
+from tests.auth_tokens import AUTH_ENV
 from tests.workers.worker_processes import PYTHON, ServeProcess
 
 
@@ -35,9 +35,9 @@ def requests_by_labels(exposition: str) -> dict[tuple[str, str, str], float]:
 
 
 async def test_requests_are_counted_by_route_template_never_by_id() -> None:
-    app = create_app(ApiSettings(), temporal_settings=TemporalSettings(enabled=False))
+    app = create_app(api_settings(), temporal_settings=TemporalSettings(enabled=False))
     workflow_id = f"order-{uuid.uuid4().hex}"
-    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=10) as http:
+    async with serve(app) as url, caller_client(url, timeout=10) as http:
         before = requests_by_labels((await http.get("/metrics")).text)
         assert (await http.get(f"/orders/{workflow_id}/status")).status_code == 503
         assert (await http.get(f"/no-such-path/{workflow_id}")).status_code == 404
@@ -60,7 +60,7 @@ async def test_requests_are_counted_by_route_template_never_by_id() -> None:
 async def test_several_worker_processes_report_their_sum() -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
-    env.update(TEMPORAL_ENABLED="false", PYTHONUNBUFFERED="1")
+    env.update(TEMPORAL_ENABLED="false", PYTHONUNBUFFERED="1", **AUTH_ENV)
     api = ServeProcess([PYTHON, "-m", "api", "--workers", "2", "--port", str(port)], env=env)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:

@@ -14,6 +14,7 @@ from openapi_spec_validator import validate
 from temporalio.testing import WorkflowEnvironment
 
 from tests.api.support import ApiStack, api_stack
+from tests.auth_tokens import token
 
 
 async def test_openapi_document_is_valid_and_documents_errors(stack: ApiStack) -> None:
@@ -92,6 +93,9 @@ async def test_schemathesis_finds_no_server_error(
             "20",
             "--seed",
             "1",
+            # An ordinary caller's token, as a client of the API sends it.
+            "--header",
+            f"Authorization: Bearer {token()}",
             "--no-color",
         ]
         env = {**os.environ, "SCHEMATHESIS_HOOKS": ""}

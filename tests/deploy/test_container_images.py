@@ -33,6 +33,7 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.testing import WorkflowEnvironment
 
+from tests.auth_tokens import AUTH_ENV, bearer
 from tests.deploy import containers
 from tests.deploy.dockerfile import REPO, SERVICE_DOCKERFILES, Dockerfile
 from tests.deploy.workspace import closure, import_name, is_worker, members
@@ -298,14 +299,20 @@ async def test_api_image_completes_an_order_with_the_worker_images(
 
     api_port = free_port()
     api = (await asyncio.to_thread(container_of, API_DOCKERFILE)).start(
-        ["serve"], {"TEMPORAL_URL": address, "API_HOST": "127.0.0.1", "API_PORT": str(api_port)}
+        ["serve"],
+        {
+            "TEMPORAL_URL": address,
+            "API_HOST": "127.0.0.1",
+            "API_PORT": str(api_port),
+            **AUTH_ENV,
+        },
     )
     base = f"http://127.0.0.1:{api_port}"
     status, _ = await asyncio.to_thread(containers.wait_for_http, f"{base}/health", api)
     assert status == 200
     _assert_runs_as_app_user(api)
 
-    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+    async with httpx.AsyncClient(base_url=base, timeout=60, headers=bearer()) as client:
         started = await client.post(
             "/orders",
             json={"order_id": "image-1", "customer_email": "a@example.com", "amount": 12.5},

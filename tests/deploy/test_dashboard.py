@@ -20,11 +20,10 @@ from typing import Any
 import httpx
 import pytest
 from api.main import create_app
-from api.settings import ApiSettings
 from temporal_core.testing.dev_server import free_port
 from temporalio.testing import WorkflowEnvironment
 
-from tests.api.support import order, serve, temporal_settings_for
+from tests.api.support import api_settings, caller_client, order, serve, temporal_settings_for
 from tests.deploy.dockerfile import REPO
 from tests.workers.worker_processes import PYTHON, ServeProcess, wait_for_health, worker_env
 
@@ -121,10 +120,10 @@ async def test_dashboard_queries_name_exported_metrics(
     try:
         await wait_for_health(health_port, 200, worker)
         app = create_app(
-            ApiSettings(reports_dir=tmp_path / "reports"),
+            api_settings(reports_dir=tmp_path / "reports"),
             temporal_settings=temporal_settings_for(client),
         )
-        async with serve(app) as base_url, httpx.AsyncClient(base_url=base_url, timeout=60) as http:
+        async with serve(app) as base_url, caller_client(base_url, timeout=60) as http:
             done = await http.post("/orders/sync?wait=30", json=order())
             assert done.status_code == 200, done.text
             out_of_stock = order(items=[{"sku": f"SKU-{uuid.uuid4().hex[:6]}", "quantity": 1001}])

@@ -30,6 +30,7 @@ from temporal_core.client.key_ring import new_key_entry
 from temporal_core.testing.dev_server import free_port
 from temporalio.testing import WorkflowEnvironment
 
+from tests.auth_tokens import KEY_SET_JSON
 from tests.deploy import compose, replay
 from tests.deploy.dockerfile import REPO, SERVICE_DOCKERFILES, Dockerfile
 from tests.deploy.workspace import (
@@ -195,7 +196,21 @@ def _container_env(
             path = scratch / name.lower()
             path.write_text(value + "\n")
             env[name] = str(path)
+    # Every other compose secret is mounted at /run/secrets/<name> from a file the operator
+    # makes; here the test makes it in the scratch directory.
+    for name, value in list(env.items()):
+        if value.startswith(SECRETS_MOUNT):
+            secret = value.removeprefix(SECRETS_MOUNT)
+            path = scratch / "secrets" / secret
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(_SECRET_CONTENTS[secret])
+            env[name] = str(path)
     return env
+
+
+SECRETS_MOUNT = "/run/secrets/"
+_SECRET_CONTENTS = {"api_auth_keys": KEY_SET_JSON}
+"""What each compose secret holds in these tests: the API's JWK set is the tests' key set."""
 
 
 async def _passes(command: list[str], env: dict[str, str]) -> bool:

@@ -133,6 +133,7 @@ def test_dockerignore_keeps_local_state_out_of_the_context() -> None:
         "tests/deploy/test_lint.py",
         "packages/worker-orders/tests/test_x.py",
         ".env",
+        "secrets/api-auth-keys.json",
         "secrets/codec-keys",
         ".git/HEAD",
     ):

@@ -8,6 +8,7 @@ and scaling rules of docs/deploying.md hold for every image and service.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
@@ -19,6 +20,7 @@ from contracts.search_attributes import BUSINESS_SEARCH_ATTRIBUTES
 from temporal_core.client.key_ring import new_key_entry
 from temporal_core.testing.dev_server import free_port
 
+from tests.auth_tokens import AUTH_ENV
 from tests.deploy import compose, replay
 from tests.deploy.dockerfile import REPO, SERVICE_DOCKERFILES, Dockerfile
 from tests.deploy.workspace import (
@@ -260,9 +262,13 @@ def _app_of(package: str) -> Any:
         codec = CodecSettings(enabled=True, keys=SecretStr(new_key_entry("k1"))).payload_codec()
         assert codec is not None
         return create_app(codec, CodecServerSettings(token=SecretStr("t" * 32)))
-    from api.main import app
+    import api.main
 
-    return app
+    from tests.api.support import environment
+
+    # The image's app is built from the environment, which names its key set (compose secret).
+    with environment(AUTH_ENV):
+        return api.main.app
 
 
 def _serves_get(package: str, path: str) -> bool:
@@ -392,6 +398,22 @@ def test_side_effects_file_is_on_a_volume_every_worker_shares() -> None:
     }
     assert len(volumes) == 1, volumes
     assert volumes <= set(COMPOSE["volumes"]), volumes
+
+
+def test_the_api_verifies_tokens_with_a_compose_secret_kept_out_of_git_and_images() -> None:
+    api = COMPOSE["services"]["api"]
+    keys_file = _effective_env("api")["API_AUTH_KEYS_FILE"]
+    secret = PurePosixPath(keys_file).name
+    assert keys_file == f"/run/secrets/{secret}"
+    assert secret in api["secrets"]
+    source = COMPOSE["secrets"][secret]["file"]
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--quiet", source], cwd=REPO, check=False
+    ).returncode
+    assert ignored == 0, f"{source} is not git-ignored"
+    assert (REPO / ".dockerignore").read_text().splitlines().count(
+        PurePosixPath(source).parts[0]
+    ) == 1, f"{source} may reach an image"
 
 
 @pytest.mark.parametrize("service", sorted(COMPOSE["services"]))

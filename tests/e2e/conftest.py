@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,9 +37,16 @@ class RunningStack:
     ports: StackPorts
     data_dir: Path
 
-    def client(self) -> httpx.Client:
-        """An HTTP client for the stack's API."""
-        return httpx.Client(base_url=self.ports.api_url, timeout=60)
+    def token(self, variable: str = "TOKEN") -> str:
+        """A token the stack printed when ready (``export TOKEN=...`` is alice's)."""
+        found = re.findall(rf"export {variable}=(\S+)", self.process.output)
+        assert found, f"the stack printed no {variable}:\n{self.process.output[-3000:]}"
+        return found[-1]
+
+    def client(self, variable: str = "TOKEN") -> httpx.Client:
+        """An HTTP client for the stack's API, sending the token the stack printed as it."""
+        headers = {"Authorization": f"Bearer {self.token(variable)}"}
+        return httpx.Client(base_url=self.ports.api_url, timeout=60, headers=headers)
 
 
 @contextmanager

@@ -76,8 +76,15 @@ def test_ready_message_points_to_docs_ui_health_and_a_curl(
     assert f"http://127.0.0.1:{ports.ui}/namespaces/default/workflows" in output
     assert f"http://127.0.0.1:{ports.api}/health" in output
     assert f"curl -s -X POST http://127.0.0.1:{ports.api}/orders" in output
+    assert "Authorization: Bearer $TOKEN" in output
+    for variable in ("TOKEN", "LEAD_TOKEN", "ADMIN_TOKEN"):
+        assert f"export {variable}=ey" in output
+    keys = stack.data_dir / "auth-keys.json"
+    assert keys.stat().st_mode & 0o777 == 0o600
     assert api.get("/docs").status_code == 200
     assert api.get("/health").status_code == 200
+    # Authentication is on: without a token the API answers 401.
+    assert httpx.get(f"http://127.0.0.1:{ports.api}/orders/order-x/status").status_code == 401
     assert httpx.get(f"http://127.0.0.1:{ports.ui}/", timeout=10).status_code == 200
     for port in (ports.orders_health, ports.approvals_health, ports.reports_health):
         assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=10).status_code == 200
@@ -195,7 +202,7 @@ def test_cancelled_order_ends_cancelled(api: httpx.Client) -> None:
     assert state["status"] == "cancelled", state
 
 
-def test_approval_is_started_approved_and_completed(api: httpx.Client) -> None:
+def test_approval_is_started_approved_and_completed(api: httpx.Client, stack: RunningStack) -> None:
     request_id = unique("pr")
     started = api.post(
         "/approvals",
@@ -206,10 +213,9 @@ def test_approval_is_started_approved_and_completed(api: httpx.Client) -> None:
     pending = api.get(f"/approvals/{workflow_id}/result", params={"wait": 0})
     assert pending.status_code == 202, pending.text
 
-    approved = api.post(
-        f"/approvals/{workflow_id}/approve",
-        json={"decided_by": "lead@example.com", "comment": "fine"},
-    )
+    # The approver decides with its own token (the one the stack printed for lead).
+    with stack.client("LEAD_TOKEN") as lead:
+        approved = lead.post(f"/approvals/{workflow_id}/approve", json={"comment": "fine"})
 
     assert approved.status_code == 200, approved.text
     assert approved.json()["decision"]["outcome"] == "approved"

@@ -1,13 +1,14 @@
 """The README's quick start is executed as written, so it stays true.
 
-Its first command is the one `StackProcess` runs; its curl examples run in order against that
-stack, on free ports (``localhost:8000`` is rewritten to the test's API port, nothing else).
+Its first command is the one `StackProcess` runs; its token and curl lines run in order through
+bash against that stack, on free ports (``localhost:8000`` is rewritten to the test's API port,
+nothing else). The stack runs with a test data folder, so ``uv run token`` is pointed at that
+stack's key file with ``API_AUTH_KEYS_FILE``, the variable the command documents for it.
 """
 
 from __future__ import annotations
 
 import re
-import shlex
 import shutil
 import subprocess
 import time
@@ -40,13 +41,22 @@ def commands(block: str) -> list[str]:
     return found
 
 
-def curl_examples() -> list[str]:
+ASSIGNMENT = re.compile(r"^([A-Z_]+)=\$\((.+)\)$")
+"""``TOKEN=$(uv run token --as alice)``: a shell variable the later curls use."""
+
+
+def example_lines() -> list[str]:
+    """The token assignments and curls after the first block, in order."""
     return [
         command
-        for block in code_blocks(QUICKSTART)
+        for block in code_blocks(QUICKSTART)[1:]
         for command in commands(block)
-        if command.startswith("curl ")
+        if command.startswith("curl ") or ASSIGNMENT.match(command)
     ]
+
+
+def curl_examples() -> list[str]:
+    return [command for command in example_lines() if command.startswith("curl ")]
 
 
 def test_quickstart_names_prerequisites_and_the_two_commands() -> None:
@@ -56,6 +66,11 @@ def test_quickstart_names_prerequisites_and_the_two_commands() -> None:
     assert first_block == [" ".join(STACK_COMMAND), "uv run pytest"]
     assert len(curl_examples()) >= 9
     assert all(DOCUMENTED_PORT in command for command in curl_examples())
+    # Authentication is on: every curl sends a token a line before it made.
+    assigned = {match[1] for line in example_lines() if (match := ASSIGNMENT.match(line))}
+    assert assigned >= {"TOKEN"}
+    for command in curl_examples():
+        assert re.search(r'-H "Authorization: Bearer \$[A-Z_]+"', command), command
 
 
 @pytest.fixture(scope="module")
@@ -64,18 +79,27 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
         yield up
 
 
-def run_example(command: str, *, port: int, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run one README curl with the test's port; HTTP errors fail it (``--fail-with-body``).
+def run_example(
+    command: str, *, port: int, cwd: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Run one README curl through bash with the test's port; HTTP errors fail it.
 
-    A 409 from a download means the report is still being generated, which the README says to
-    wait for: that one is polled until it passes.
+    ``--fail-with-body`` and friends are added after ``curl``. A 409 from a download means the
+    report is still being generated, which the README says to wait for: that one is polled
+    until it passes.
     """
-    arguments = shlex.split(command.replace(DOCUMENTED_PORT, f"127.0.0.1:{port}"))
-    arguments[1:1] = ["--fail-with-body", "--show-error", "--max-time", "60"]
+    line = command.replace(DOCUMENTED_PORT, f"127.0.0.1:{port}")
+    line = "curl --fail-with-body --show-error --max-time 60" + line.removeprefix("curl")
     deadline = time.monotonic() + NOT_READY_WAIT
     while True:
         done = subprocess.run(
-            arguments, cwd=cwd, capture_output=True, text=True, timeout=90, check=False
+            ["bash", "-c", line],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=90,
+            check=False,
         )
         still_generating = "/download" in command and "409" in done.stderr
         if done.returncode == 0 or not still_generating or time.monotonic() > deadline:
@@ -83,12 +107,36 @@ def run_example(command: str, *, port: int, cwd: Path) -> subprocess.CompletedPr
         time.sleep(0.2)
 
 
+def assign(command: str, *, env: dict[str, str]) -> str:
+    """Run ``NAME=$(...)`` as bash would, from the repository root; the value it assigns."""
+    match = ASSIGNMENT.match(command)
+    assert match is not None, command
+    done = subprocess.run(
+        ["bash", "-c", f'{command} && printf %s "${match[1]}"'],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, f"{command}\n{done.stderr}"
+    assert done.stdout, f"{command} assigned nothing"
+    return done.stdout
+
+
 @pytest.mark.e2e
 def test_quickstart_curl_examples_work(stack: RunningStack, tmp_path: Path) -> None:
     assert shutil.which("curl"), "the README's examples use curl"
+    env = stack_environment(API_AUTH_KEYS_FILE=str(stack.data_dir / "auth-keys.json"))
     answers: list[str] = []
-    for command in curl_examples():
-        done = run_example(command, port=stack.ports.api, cwd=tmp_path)
+    for command in example_lines():
+        if not command.startswith("curl "):
+            match = ASSIGNMENT.match(command)
+            assert match is not None
+            env[match[1]] = assign(command, env=env)
+            continue
+        done = run_example(command, port=stack.ports.api, cwd=tmp_path, env=env)
         assert done.returncode == 0, f"{command}\n{done.stdout}\n{done.stderr}"
         answers.append(done.stdout)
 

@@ -203,15 +203,16 @@ def test_a_failing_activity_is_recorded_as_an_error_span(
 
 
 def test_every_service_names_itself_and_health_is_not_traced(
-    api: httpx.Client, receiver: OtlpReceiver
+    api: httpx.Client, receiver: OtlpReceiver, stack: RunningStack
 ) -> None:
     approval = api.post(
         "/approvals",
-        json={"request_id": f"traced-{uuid.uuid4().hex[:8]}", "approver_email": "a@example.com"},
+        json={"request_id": f"traced-{uuid.uuid4().hex[:8]}", "approver_email": "lead@example.com"},
     )
     assert approval.status_code == 202, approval.text
     approval_id = approval.json()["workflow_id"]
-    decided = api.post(f"/approvals/{approval_id}/approve", json={"decided_by": "a@example.com"})
+    with stack.client("LEAD_TOKEN") as lead:
+        decided = lead.post(f"/approvals/{approval_id}/approve", json={"comment": "traced"})
     assert decided.status_code == 200, decided.text
     finish(api, approval.json()["result_url"])
     report = api.post("/reports/generate", json={"rows": 10, "chunk_size": 10})

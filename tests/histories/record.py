@@ -187,7 +187,24 @@ async def approval_decided_by_update(
     handle = await _start_approval(client, queues, _approval())
     # A refused second decision would leave no event, so one decision is the whole path.
     await APPROVAL.execute_update(
-        client, handle.id, DECIDE, DecisionRequest(outcome="approved", decided_by="lead")
+        client,
+        handle.id,
+        DECIDE,
+        DecisionRequest(outcome="approved", decided_by="lead@example.com"),
+    )
+    return await _finish(handle)
+
+
+async def approval_decided_by_delegate(
+    client: Client, queues: dict[str, str]
+) -> WorkflowHandle[Any, Any]:
+    handle = await _start_approval(client, queues, _approval())
+    # Someone the API vouches may decide for others: accepted, and recorded as delegated.
+    await APPROVAL.execute_update(
+        client,
+        handle.id,
+        DECIDE,
+        DecisionRequest(outcome="rejected", decided_by="deputy@example.com", delegated=True),
     )
     return await _finish(handle)
 
@@ -257,6 +274,7 @@ SCENARIOS: dict[str, dict[str, Scenario]] = {
         "approved": approval_approved,
         "rejected": approval_rejected,
         "decided_by_update": approval_decided_by_update,
+        "decided_by_delegate": approval_decided_by_delegate,
         "expired": approval_expired,
         "cancelled_by_signal": approval_cancelled_by_signal,
         "cancelled_through_temporal": approval_cancelled_through_temporal,

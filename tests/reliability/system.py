@@ -21,6 +21,7 @@ from temporal_core.testing.dev_server import free_port
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from tests.auth_tokens import AUTH_ENV, bearer
 from tests.e2e.stack_process import children_of
 from tests.workers.worker_processes import ServeProcess, wait_for_health, worker_env
 
@@ -94,7 +95,7 @@ class System:
     async def start_api(self, **extra: str) -> None:
         """``uv run --package api serve --port N``, waited for until ``/health`` answers 200."""
         command = ["uv", "run", "--package", "api", "serve", "--port", str(self.api_port)]
-        self.api = self._spawn(command, self.env(**extra))
+        self.api = self._spawn(command, self.env(**{**AUTH_ENV, **extra}))
         await wait_for_health(self.api_port, 200, self.api, timeout=90)
 
     async def start_worker(self, queue: str, **extra: str) -> Worker:
@@ -146,5 +147,7 @@ async def running_system(data_dir: Path, *, persisted: bool = False) -> AsyncIte
 async def api_client(system: System, *, timeout: float = 30) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the API process with a connection pool sized for the load."""
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=system.api_url, timeout=timeout, limits=limits) as http:
+    async with httpx.AsyncClient(
+        base_url=system.api_url, timeout=timeout, limits=limits, headers=bearer()
+    ) as http:
         yield http

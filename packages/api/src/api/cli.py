@@ -73,7 +73,9 @@ def serve(
     try:
         TemporalSettings.load()
         CodecSettings.load().payload_codec()
-        ApiSettings.load()
+        # Reading the key set too: a bad API_AUTH_KEYS is a usage error named here, not a
+        # traceback from inside uvicorn's startup.
+        ApiSettings.load().token_verifier()
     except SettingsError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(USAGE_ERROR) from None

@@ -24,6 +24,7 @@ from api.deps import AppDependencies
 from api.metrics import RequestMetrics
 from api.metrics import router as metrics_router
 from api.openapi_limits import state_setting_limits
+from api.openapi_security import state_security
 from api.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from api.routes import approvals, health, orders, reports, schedules
 from api.settings import ApiSettings
@@ -45,6 +46,8 @@ Start, query, signal and await Temporal workflows over HTTP.
 * Errors are `application/problem+json` with one shape: 404 unknown workflow, 409 conflict
   with the workflow's state, 413 body too large, 422 invalid input (naming each field),
   503 Temporal disabled or unreachable (with `Retry-After`).
+* Every route but health, `/metrics` and these docs needs `Authorization: Bearer <JWT>`:
+  401 without a valid token, 403 when it lacks the scope the operation names.
 * Waiting endpoints are bounded by `?wait` and answer 202 while the workflow still runs.
 """
 
@@ -148,6 +151,7 @@ def _document_problems_as_problem_json(app: FastAPI, settings: ApiSettings) -> N
                         if PROBLEM_MEDIA_TYPE in content:
                             content.pop("application/json", None)
             state_setting_limits(schema, settings)
+            state_security(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

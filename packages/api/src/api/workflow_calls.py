@@ -548,6 +548,39 @@ class WorkflowCalls:
             ) from None
         return Finished(value)
 
+    async def started_input(
+        self, contract: WorkflowContract[InputT, Any, Any], workflow_id: str
+    ) -> InputT:
+        """The input ``workflow_id`` was started with, read from its first history event.
+
+        For checks that need a field of the input after the run has ended (when no ``state``
+        query answers); decoded with the client's data converter, as the worker decodes it.
+        404 when no workflow of ``contract`` has the id.
+        """
+        handle = self.client.get_workflow_handle(workflow_id)
+        try:
+            with temporal_call("history"):
+                async for event in handle.fetch_history_events(
+                    page_size=1, rpc_timeout=self._deadline
+                ):
+                    started = event.workflow_execution_started_event_attributes
+                    if started.workflow_type.name != contract.name:
+                        break
+                    decoded = await self.client.data_converter.decode(
+                        started.input.payloads, [contract.input_type]
+                    )
+                    return decoded[0]
+        except RPCError as error:
+            if error.status != RPCStatusCode.NOT_FOUND:
+                raise
+        raise self._not_found(contract, workflow_id)
+
+    def not_found(
+        self, contract: WorkflowContract[Any, Any, Any], workflow_id: str
+    ) -> WorkflowNotFound:
+        """The 404 for ``workflow_id``, the same whether it is missing or the caller's to see."""
+        return self._not_found(contract, workflow_id)
+
     @staticmethod
     def _not_found(contract: WorkflowContract[Any, Any, Any], workflow_id: str) -> WorkflowNotFound:
         return WorkflowNotFound(

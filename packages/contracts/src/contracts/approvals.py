@@ -16,6 +16,7 @@ __all__ = [
     "DECIDE",
     "DECISION_ALREADY_MADE",
     "DEFAULT_TIMEOUT_SECONDS",
+    "NOT_THE_APPROVER",
     "REJECT",
     "REQUEST_WITHDRAWN",
     "ApprovalInput",
@@ -26,6 +27,7 @@ __all__ = [
     "DecisionMade",
     "DecisionOutcome",
     "DecisionRequest",
+    "is_approver",
 ]
 
 APPROVALS_QUEUE = "approvals"
@@ -58,10 +60,19 @@ DecisionOutcome = Literal["approved", "rejected"]
 
 
 class DecisionRequest(BaseModel):
-    """Argument of the ``decide`` update: approve or reject, who decided, and why."""
+    """Argument of the ``decide`` update: approve or reject, who decides, and why.
+
+    ``decided_by`` is the caller's e-mail as its verified token states it (the API never takes
+    it from a request body); the workflow accepts the decision only when it is the request's
+    ``approver_email`` (compared case-insensitively), unless ``delegated`` says the caller may
+    decide for someone else (it holds ``approvals:delegate``).
+    """
 
     outcome: DecisionOutcome
     decided_by: str
+    delegated: bool = False
+    """The caller may decide requests addressed to others; such a decision is recorded as
+    delegated (a decision by the named approver never is)."""
     comment: str = ""
 
 
@@ -70,12 +81,24 @@ class DecisionMade(BaseModel):
 
     outcome: DecisionOutcome
     decided_by: str
+    delegated: bool = False
+    """Someone other than the named approver decided, on the ``approvals:delegate`` scope (or
+    through a signal, which carries no such check)."""
     comment: str = ""
+
+
+def is_approver(decided_by: str, approver_email: str) -> bool:
+    """Whether ``decided_by`` names the approver: e-mail addresses compared case-insensitively."""
+    return decided_by.strip().casefold() == approver_email.strip().casefold()
 
 
 DECISION_ALREADY_MADE = "DecisionAlreadyMade"
 """``ApplicationError.type`` of a ``decide`` the workflow refused because a decision stands; its
 first detail is that ``DecisionMade``."""
+
+NOT_THE_APPROVER = "NotTheApprover"
+"""``ApplicationError.type`` of a ``decide`` refused because the caller is not the named approver
+and may not decide for others."""
 
 REQUEST_WITHDRAWN = "RequestWithdrawn"
 """``ApplicationError.type`` of a ``decide`` refused because a ``cancel`` withdrew the request."""
@@ -87,6 +110,8 @@ class ApprovalOutput(BaseModel):
     request_id: str
     status: ApprovalOutcome
     decided_by: str | None = None
+    delegated: bool = False
+    """Decided by someone other than the named approver (see ``DecisionMade.delegated``)."""
     comment: str | None = None
 
 
@@ -96,6 +121,7 @@ class ApprovalState(WorkflowState):
     request_id: str | None = None
     approver_email: str | None = None
     decided_by: str | None = None
+    delegated: bool | None = None
     comment: str | None = None
 
 

@@ -21,6 +21,7 @@ from temporal_core.client.codec_settings import CodecSettings
 from temporal_core.client.settings import SettingsError
 from temporal_core.testing.dev_server import dev_server_command, free_port
 
+from dev_stack.auth import DevToken, dev_tokens, keys_file, token_script, uses_own_key_source
 from dev_stack.codec_secrets import CodecSecrets, ensure_codec_secrets
 from dev_stack.config import (
     LOOPBACK,
@@ -77,6 +78,9 @@ class Stack:
         """What went wrong, as a phrase: "worker-orders exited with code 1"."""
         self._stop_signals = StopSignals()
         """A Ctrl-C reaches us twice under ``uv run dev`` (terminal and uv): one request."""
+        self._own_auth_keys = not uses_own_key_source(os.environ)
+        """Whether the stack makes the API's token keys (unless the user set ``API_AUTH_*``)."""
+        self._tokens: list[DevToken] = []
         self._codec: CodecSecrets | None = None
         """The stack's key file and codec server token; None when encryption is turned off."""
         self._own_keys = True
@@ -138,6 +142,8 @@ class Stack:
         check_installed(("api", _CODEC, *WORKERS))
         encrypted = self._encryption_enabled()
         serve_script()
+        if self._own_auth_keys:
+            token_script()
         if config.starts_temporal:
             temporal_binary()
         ports: dict[str, int] = {}
@@ -200,6 +206,8 @@ class Stack:
             process = await self._start(worker, self._worker_command(worker))
             url = f"http://{LOOPBACK}:{self._health_ports[worker]}/health"
             waits.append(self._wait_healthy(process, url))
+        if self._own_auth_keys:
+            self._tokens = await dev_tokens(config.data_dir)
         api = await self._start(_API, self._api_command())
         waits.append(self._wait_healthy(api, f"{config.api_base_url}/health"))
         if self._codec is not None:
@@ -309,6 +317,8 @@ class Stack:
             env["LOG_FORMAT"] = config.log_format
         if config.log_level:
             env["LOG_LEVEL"] = config.log_level
+        if name == _API and self._own_auth_keys:
+            env["API_AUTH_KEYS_FILE"] = str(keys_file(config.data_dir))
         if self._codec is not None and self._own_keys:
             env["CODEC_KEYS_FILE"] = str(self._codec.keys_file)
             env.setdefault("CODEC_CURRENT_KEY_ID", self._codec.current_key_id)
@@ -413,10 +423,18 @@ class Stack:
         self.say(f"{READY_MARKER} in {elapsed:.1f}s")
         for label, where in places:
             self.say(f"  {label:<{width}}{where}")
+        if self._tokens:
+            self.say("Access tokens (12 h; `uv run token --help` signs others):")
+            for dev in self._tokens:
+                self.say(f"  {dev.name}: {dev.role}")
+                self.say(f"    export {dev.variable}={dev.token}")
+        else:
+            self.say("Access tokens: from your identity provider (API_AUTH_* is set)")
         self.say("Try an order:")
-        self.say(f"  curl -s -X POST {api}/orders -H 'Content-Type: application/json' \\")
-        self.say(f"    -d '{SAMPLE_ORDER}'")
-        self.say(f"  curl -s '{api}/orders/order-A-1001/result?wait=10'")
+        self.say(f'  curl -s -X POST {api}/orders -H "Authorization: Bearer $TOKEN" \\')
+        self.say(f"    -H 'Content-Type: application/json' -d '{SAMPLE_ORDER}'")
+        self.say('  curl -s -H "Authorization: Bearer $TOKEN" \\')
+        self.say(f"    '{api}/orders/order-A-1001/result?wait=10'")
         if self._codec is not None and config.starts_temporal:
             self.say("Its history, decoded (without --codec-endpoint you see ciphertext):")
             self.say(

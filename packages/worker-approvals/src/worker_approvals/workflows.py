@@ -1,9 +1,15 @@
 """``ApprovalWorkflow``: ask a person, then wait for a decision, or expire.
 
 A decision arrives as the ``decide`` update (what the API sends) or as the guide's ``approve`` /
-``reject`` signals (for code that signals directly). The first decision wins: a later ``decide``
-is refused by its validator, synchronously and without a trace in the history, with the
-decision that stands; later signals are logged and ignored. Nobody deciding within
+``reject`` signals (for code that signals directly). The ``decide`` update is accepted only from
+the named approver (``approver_email``, compared case-insensitively with the decider's e-mail
+the API took from its token) or from a caller the API vouches may decide for others
+(``delegated``, the ``approvals:delegate`` scope); anyone else is refused by its validator,
+synchronously and without a trace in the history. The first decision wins: a later ``decide`` is
+refused the same way, with the decision that stands; later signals are logged and ignored. The
+result and the ``state`` query say who decided and whether it was someone other than the
+approver (``delegated``). Signals carry no caller: whoever may signal the workflow through
+Temporal is trusted, as in the guide. Nobody deciding within
 ``ApprovalInput.timeout_seconds`` (24 h by default) is a normal outcome, ``expired``, not a
 failure. The inherited ``cancel`` signal withdraws the request: the workflow completes
 ``cancelled``. A cancellation through Temporal itself (the Web UI, the CLI, ``handle.cancel()``)
@@ -28,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from contracts.approvals import (
         APPROVAL,
         DECISION_ALREADY_MADE,
+        NOT_THE_APPROVER,
         REQUEST_WITHDRAWN,
         ApprovalInput,
         ApprovalOutcome,
@@ -36,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         Decision,
         DecisionMade,
         DecisionRequest,
+        is_approver,
     )
 
     from worker_approvals.activities import ApprovalActivities
@@ -53,14 +61,20 @@ __all__ = ["ApprovalWorkflow"]
 class ApprovalWorkflow(BaseWorkflow[ApprovalInput, ApprovalOutput]):
     """A human-in-the-loop approval; ``state`` reports ``pending`` until someone decides."""
 
-    def __init__(self) -> None:
-        """Pending, with no decision."""
+    @workflow.init
+    def __init__(self, input: ApprovalInput) -> None:
+        """Pending, with no decision, knowing the approver before any update or signal arrives.
+
+        ``workflow.init`` hands the input over here, so a ``decide`` delivered in the very first
+        workflow task (before ``run`` begins) is checked against the real approver.
+        """
         super().__init__()
         self.status = "pending"
-        self.request_id: str | None = None
-        self.approver_email: str | None = None
+        self.request_id: str | None = input.request_id
+        self.approver_email: str | None = input.approver_email
         self.decision: Decision | None = None
         self.outcome: Literal["approved", "rejected"] | None = None
+        self.delegated = False
 
     def current_state(self) -> ApprovalState:
         """The base state plus the request and, once made, the decision."""
@@ -69,6 +83,7 @@ class ApprovalWorkflow(BaseWorkflow[ApprovalInput, ApprovalOutput]):
             request_id=self.request_id,
             approver_email=self.approver_email,
             decided_by=self.decision.decided_by if self.decision else None,
+            delegated=self.delegated if self.decision else None,
             comment=self.decision.comment if self.decision else None,
         )
 
@@ -88,21 +103,22 @@ class ApprovalWorkflow(BaseWorkflow[ApprovalInput, ApprovalOutput]):
         self._decide(
             request.outcome, Decision(decided_by=request.decided_by, comment=request.comment)
         )
-        return DecisionMade(
-            outcome=request.outcome, decided_by=request.decided_by, comment=request.comment
-        )
+        return self._standing()
 
     @decide.validator
-    def _refuse_once_decided(self, request: DecisionRequest) -> None:
+    def _refuse_unless_approver_and_undecided(self, request: DecisionRequest) -> None:
         # Runs before the update is recorded: a refusal leaves the history untouched, and
         # handler and validator run in one workflow task, so two racing decisions cannot both
-        # pass. The standing decision travels as the error's detail for the caller to show.
-        if self.outcome is not None and self.decision is not None:
-            standing = DecisionMade(
-                outcome=self.outcome,
-                decided_by=self.decision.decided_by,
-                comment=self.decision.comment,
+        # pass. Who may decide is checked first, so a stranger learns nothing about the request.
+        if not request.delegated and not self._by_approver(request.decided_by):
+            raise ApplicationError(
+                "only the approver named in the request may decide it",
+                type=NOT_THE_APPROVER,
+                non_retryable=True,
             )
+        if self.outcome is not None and self.decision is not None:
+            # The standing decision travels as the error's detail for the caller to show.
+            standing = self._standing()
             raise ApplicationError(
                 f"already {standing.outcome} by {standing.decided_by}",
                 standing,
@@ -114,6 +130,19 @@ class ApprovalWorkflow(BaseWorkflow[ApprovalInput, ApprovalOutput]):
                 "the request was withdrawn", type=REQUEST_WITHDRAWN, non_retryable=True
             )
 
+    def _by_approver(self, decided_by: str) -> bool:
+        return self.approver_email is not None and is_approver(decided_by, self.approver_email)
+
+    def _standing(self) -> DecisionMade:
+        assert self.outcome is not None
+        assert self.decision is not None
+        return DecisionMade(
+            outcome=self.outcome,
+            decided_by=self.decision.decided_by,
+            delegated=self.delegated,
+            comment=self.decision.comment,
+        )
+
     def _decide(self, outcome: Literal["approved", "rejected"], decision: Decision) -> None:
         if self.outcome is not None:
             workflow.logger.info(
@@ -122,12 +151,12 @@ class ApprovalWorkflow(BaseWorkflow[ApprovalInput, ApprovalOutput]):
             return
         self.outcome = outcome
         self.decision = decision
+        # Recorded, not checked, for a signal: it has no verified caller (see the module doc).
+        self.delegated = not self._by_approver(decision.decided_by)
 
     @workflow.run
     async def run(self, input: ApprovalInput) -> ApprovalOutput:
         """Send the request, then wait for a decision, a cancel, or the timeout."""
-        self.request_id = input.request_id
-        self.approver_email = input.approver_email
         try:
             outcome = await self._ask(input)
         except (ActivityError, asyncio.CancelledError):
@@ -180,5 +209,6 @@ class ApprovalWorkflow(BaseWorkflow[ApprovalInput, ApprovalOutput]):
             request_id=input.request_id,
             status=status,
             decided_by=self.decision.decided_by if self.decision else None,
+            delegated=self.delegated if self.decision else False,
             comment=comment,
         )

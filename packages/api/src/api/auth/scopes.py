@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-__all__ = ["ADMIN", "ALL_SCOPES", "DESCRIPTIONS"]
+__all__ = [
+    "ADMIN",
+    "ALL_SCOPES",
+    "APPROVALS_DECIDE",
+    "APPROVALS_DELEGATE",
+    "APPROVALS_READ",
+    "APPROVALS_WRITE",
+    "DESCRIPTIONS",
+    "ORDERS_READ",
+    "ORDERS_WRITE",
+    "REPORTS_READ",
+    "REPORTS_WRITE",
+]
 
 ORDERS_READ = "orders:read"
 ORDERS_WRITE = "orders:write"

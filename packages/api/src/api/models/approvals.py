@@ -7,10 +7,7 @@ from typing import Any, Literal
 from contracts.approvals import (
     ApprovalInput,
     ApprovalOutput,
-    Decision,
     DecisionMade,
-    DecisionOutcome,
-    DecisionRequest,
 )
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -66,23 +63,16 @@ class ApprovalRequest(BaseModel):
 
 
 class DecisionBody(BaseModel):
-    """Who decided, and why."""
+    """Why the caller decides so; who decides is the caller, as its token says.
+
+    ``decided_by`` is not accepted (422): a body cannot claim to be the approver.
+    """
 
     model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"decided_by": "lead@example.com", "comment": "Fine."}]},
+        extra="forbid", json_schema_extra={"examples": [{"comment": "Fine."}]}
     )
 
-    decided_by: str = Field(min_length=1, max_length=200, pattern=r"\S")
     comment: str = Field(default="", max_length=2000)
-
-    def to_decision(self) -> Decision:
-        """The contract's ``approve``/``reject`` signal argument."""
-        return Decision(decided_by=self.decided_by, comment=self.comment)
-
-    def to_request(self, outcome: DecisionOutcome) -> DecisionRequest:
-        """The contract's ``decide`` update argument."""
-        return DecisionRequest(outcome=outcome, decided_by=self.decided_by, comment=self.comment)
 
 
 class DecisionRecorded(BaseModel):
@@ -90,6 +80,8 @@ class DecisionRecorded(BaseModel):
 
     Repeating the decision that stands (same outcome, decider and comment) answers the same, so
     a retry after a lost answer is safe; any other decision gets 409 ``decision-already-made``.
+    ``decision.decided_by`` is the caller's e-mail from its token; ``decision.delegated`` is true
+    when someone other than the named approver decided (``approvals:delegate``).
     """
 
     workflow_id: str = Field(examples=["approval-PR-42"])

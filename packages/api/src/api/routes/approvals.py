@@ -5,6 +5,11 @@ signals: a signal is only recorded, so two racing callers would both hear "sent"
 workflow kept the first decision. The update's validator refuses every decision after the first,
 before anything is recorded, so exactly one caller gets 200 and the other a 409 that names the
 decision that stands. Withdrawing (cancel) stays a signal: it needs no answer.
+
+The decider is the caller: its token's e-mail goes to the workflow as ``decided_by`` (the body
+only carries a comment), and the validator refuses anyone but the named approver unless the
+caller holds ``approvals:delegate`` (403 ``not-the-approver``). Who may see a request at all is
+in :mod:`api.approval_access`.
 """
 
 from __future__ import annotations
@@ -15,17 +20,28 @@ from contracts.approvals import (
     APPROVAL,
     DECIDE,
     DECISION_ALREADY_MADE,
+    NOT_THE_APPROVER,
     REQUEST_WITHDRAWN,
     DecisionMade,
     DecisionOutcome,
     DecisionRequest,
+    is_approver,
 )
 from contracts.common import CANCEL, CancelRequest
 from fastapi import APIRouter, Response
 
+from api.approval_access import REQUESTER_MEMO_KEY, Role, role_of
+from api.auth import scopes
 from api.auth.dependencies import ApprovalsDecider, ApprovalsReader, ApprovalsWriter
+from api.auth.principal import Principal
 from api.deps import ApiSettingsDep, WorkflowCallsDep
-from api.errors.approvals import ApprovalWithdrawn, DecisionAlreadyMade
+from api.errors.approvals import (
+    ApprovalWithdrawn,
+    DecisionAlreadyMade,
+    NotTheApprover,
+    NotTheRequester,
+    RequestIdTaken,
+)
 from api.models.approvals import (
     ApprovalRequest,
     ApprovalResult,
@@ -51,7 +67,14 @@ __all__ = ["approval_workflow_id", "router"]
 
 router = APIRouter(prefix="/approvals", tags=["approvals"])
 
-_SIGNAL_RESPONSES = problem_responses(400, 404, 409, 413, 422, 503)
+_SIGNAL_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **problem_responses(400, 404, 409, 413, 422, 503),
+    403: {
+        **problem_responses(403)[403],
+        "description": "The token lacks `approvals:write` (`missing-scope`), or the caller is "
+        "the approver, not the requester (`not-the-requester`).",
+    },
+}
 
 
 def approval_workflow_id(request_id: str) -> str:
@@ -78,6 +101,10 @@ def _result_url(workflow_id: str) -> str:
             "`status` and `workflow_status`); nothing new was started.",
         },
         **problem_responses(400, 413, 422, 503),
+        409: {
+            **problem_responses(409)[409],
+            "description": "Another caller's request has this `request_id` (`request-id-taken`).",
+        },
     },
     summary="Ask for an approval",
 )
@@ -88,9 +115,14 @@ async def create_approval(
     response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> WorkflowStarted:
-    """Start the approval workflow; it waits for a decision until ``timeout_seconds``."""
+    """Start the approval workflow; it waits for a decision until ``timeout_seconds``.
+
+    The caller becomes the request's owner: it, the approver and admins can read it.
+    """
     workflow_id = approval_workflow_id(request.request_id)
-    memo: dict[str, Any] = {"idempotency_key": idempotency_key} if idempotency_key else {}
+    memo: dict[str, Any] = {REQUESTER_MEMO_KEY: caller.subject}
+    if idempotency_key:
+        memo["idempotency_key"] = idempotency_key
     outcome = await calls.start_once(
         APPROVAL,
         request.to_input(),
@@ -99,6 +131,12 @@ async def create_approval(
         retry_key="request_id",
         memo=memo,
     )
+    if not outcome.started and await role_of(calls, workflow_id, caller) is not Role.REQUESTER:
+        # A retry finds its own request; another caller's is not shown (nor is whose it is).
+        raise RequestIdTaken(
+            f"request_id {request.request_id} is already used by another request: choose "
+            "another id",
+        )
     return answer_started(
         outcome, response, status_url=_status_url(workflow_id), result_url=_result_url(workflow_id)
     )
@@ -106,6 +144,12 @@ async def create_approval(
 
 _DECISION_RESPONSES: dict[int | str, dict[str, Any]] = {
     **problem_responses(400, 404, 409, 413, 422, 503),
+    403: {
+        **problem_responses(403)[403],
+        "description": "The token lacks `approvals:decide` (`missing-scope`), or the caller is "
+        "not the approver the request names and does not hold `approvals:delegate` "
+        "(`not-the-approver`).",
+    },
     409: {
         "model": DecisionConflictProblem,
         "description": "Another decision stands (`decision-already-made`, with `decision`), the "
@@ -129,8 +173,8 @@ async def approve(
     body: DecisionBody,
     calls: WorkflowCallsDep,
 ) -> DecisionRecorded:
-    """Approve with who decided and why: 200 when this decision stands, 409 when another does."""
-    return await _decide(calls, workflow_id, "approved", body)
+    """Approve as the caller, with why: 200 when this decision stands, 409 when another does."""
+    return await _decide(calls, workflow_id, "approved", body, caller)
 
 
 @router.post(
@@ -145,15 +189,33 @@ async def reject(
     body: DecisionBody,
     calls: WorkflowCallsDep,
 ) -> DecisionRecorded:
-    """Reject with who decided and why: 200 when this decision stands, 409 when another does."""
-    return await _decide(calls, workflow_id, "rejected", body)
+    """Reject as the caller, with why: 200 when this decision stands, 409 when another does."""
+    return await _decide(calls, workflow_id, "rejected", body, caller)
 
 
 async def _decide(
-    calls: WorkflowCalls, workflow_id: str, outcome: DecisionOutcome, body: DecisionBody
+    calls: WorkflowCalls,
+    workflow_id: str,
+    outcome: DecisionOutcome,
+    body: DecisionBody,
+    caller: Principal,
 ) -> DecisionRecorded:
-    request = body.to_request(outcome)
     status_url = _status_url(workflow_id)
+    if await role_of(calls, workflow_id, caller) is Role.STRANGER:
+        raise calls.not_found(APPROVAL, workflow_id)
+    delegate = caller.can(scopes.APPROVALS_DELEGATE)
+    if caller.email is None and not delegate:
+        raise NotTheApprover(
+            "your token has no e-mail claim, so it cannot name you as the approver",
+            workflow_id=workflow_id,
+            status_url=status_url,
+        )
+    request = DecisionRequest(
+        outcome=outcome,
+        decided_by=caller.email or caller.subject,
+        delegated=delegate,
+        comment=body.comment,
+    )
     try:
         answer = await calls.update(APPROVAL, workflow_id, DECIDE, request, status_url=status_url)
     except WorkflowFinished:
@@ -178,9 +240,16 @@ def _standing_decision(
 ) -> DecisionMade:
     """The decision that stands when it is the one asked for again; else the 409 to raise."""
     status_url = _status_url(workflow_id)
+    if refusal.kind == NOT_THE_APPROVER:
+        raise NotTheApprover(
+            f"only the approver named in {workflow_id} may decide it (or a caller holding "
+            f"{scopes.APPROVALS_DELEGATE})",
+            workflow_id=workflow_id,
+            status_url=status_url,
+        )
     if refusal.kind == DECISION_ALREADY_MADE and refusal.details:
         standing = DecisionMade.model_validate(refusal.details[0])
-        if standing.model_dump() == request.model_dump():
+        if _same_decision(standing, request):
             return standing  # a retry of the winning decision: the same answer again
         raise DecisionAlreadyMade(
             f"{workflow_id} was already {standing.outcome} by {standing.decided_by}; "
@@ -202,6 +271,16 @@ def _standing_decision(
     )
 
 
+def _same_decision(standing: DecisionMade, request: DecisionRequest) -> bool:
+    # ``delegated`` is not compared: the request says what the caller may do, the standing
+    # decision what it did.
+    return (
+        standing.outcome == request.outcome
+        and is_approver(standing.decided_by, request.decided_by)
+        and standing.comment == request.comment
+    )
+
+
 async def _decision_of_ended(calls: WorkflowCalls, workflow_id: str) -> DecisionMade | None:
     result = (await calls.look_up(APPROVAL, workflow_id)).result
     if result is None or result.decided_by is None:
@@ -209,7 +288,10 @@ async def _decision_of_ended(calls: WorkflowCalls, workflow_id: str) -> Decision
     if result.status not in ("approved", "rejected"):
         return None
     return DecisionMade(
-        outcome=result.status, decided_by=result.decided_by, comment=result.comment or ""
+        outcome=result.status,
+        decided_by=result.decided_by,
+        delegated=result.delegated,
+        comment=result.comment or "",
     )
 
 
@@ -223,7 +305,19 @@ async def _decision_of_ended(calls: WorkflowCalls, workflow_id: str) -> Decision
 async def cancel_approval(
     caller: ApprovalsWriter, workflow_id: ApprovalIdPath, body: CancelBody, calls: WorkflowCallsDep
 ) -> SignalSent:
-    """Send the ``cancel`` signal with a reason; the approval then reads ``cancelled``."""
+    """Send the ``cancel`` signal with a reason; the approval then reads ``cancelled``.
+
+    Only the requester (or an admin) withdraws a request; its approver gets 403.
+    """
+    role = await role_of(calls, workflow_id, caller)
+    if role is Role.STRANGER:
+        raise calls.not_found(APPROVAL, workflow_id)
+    if role is not Role.REQUESTER:
+        raise NotTheRequester(
+            f"only whoever asked for {workflow_id} may withdraw it",
+            workflow_id=workflow_id,
+            status_url=_status_url(workflow_id),
+        )
     return await calls.signal(
         APPROVAL,
         workflow_id,
@@ -243,6 +337,7 @@ async def get_approval_status(
     caller: ApprovalsReader, workflow_id: ApprovalIdPath, calls: WorkflowCallsDep
 ) -> ApprovalStatus:
     """Pending approvals answer with their ``state`` query; decided ones with their status."""
+    await _must_see(calls, workflow_id, caller)
     found = await calls.look_up(APPROVAL, workflow_id)
     return ApprovalStatus(
         workflow_id=workflow_id,
@@ -274,6 +369,7 @@ async def get_approval_result(
 
     409 ``workflow-cancelled`` when the run was cancelled through Temporal (it has no result).
     """
+    await _must_see(calls, workflow_id, caller)
     answer = await calls.wait_for_result(
         APPROVAL,
         workflow_id,
@@ -291,3 +387,9 @@ async def get_approval_result(
         status_url=_status_url(workflow_id),
         result_url=_result_url(workflow_id),
     )
+
+
+async def _must_see(calls: WorkflowCalls, workflow_id: str, caller: Principal) -> None:
+    """404 unless the caller is the request's requester, approver, a delegate or an admin."""
+    if await role_of(calls, workflow_id, caller) is Role.STRANGER:
+        raise calls.not_found(APPROVAL, workflow_id)
