@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from contracts.reports import ReportConfig
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictBool, field_validator
 
 from api.models.common import (
     BUSINESS_KEY_MAX,
@@ -73,7 +73,8 @@ class _ScheduleFields(BaseModel):
         description="IANA time zone the cron expression is read in, e.g. `Europe/Paris`.",
     )
     overlap_policy: OverlapPolicyName = "skip"
-    paused: bool = Field(default=False, description="Create it paused (`note` can say why).")
+    # Strict: JSON `0` or `"yes"` is not a yes/no answer (the schema says boolean, and so do we).
+    paused: StrictBool = Field(default=False, description="Create it paused (`note` can say why).")
     note: str | None = _NOTE
     report: ReportRequest = Field(
         default_factory=ReportRequest, description="The report each run generates."
