@@ -110,6 +110,10 @@ async def api_stack(
     task_queues = {queue: f"{queue}-{suffix}" for queue in QUEUES}
     reports_dir = data_dir / "reports"
     reports_dir.mkdir(parents=True, exist_ok=True)
+    # Every stack's client is the same caller on the session's one server, and reports an
+    # earlier stack left generating stay "running" there once its workers are gone; so the
+    # per-caller cap is off unless a test sets it (tests/api/test_abuse_limits.py does).
+    settings.setdefault("max_running_reports_per_caller", 0)
     app = create_app(
         api_settings(reports_dir=reports_dir, **settings),
         temporal_settings=temporal_settings_for(client),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +96,9 @@ async def test_schemathesis_finds_no_server_error(
             "1",
             # An ordinary caller's token, as a client of the API sends it.
             "--header",
-            f"Authorization: Bearer {token()}",
+            # A caller of its own: workflows an earlier test left on the session's server
+            # (their workers gone) must not be this run's to act on.
+            f"Authorization: Bearer {token(subject=f'fuzz-{uuid.uuid4().hex}')}",
             "--no-color",
         ]
         env = {**os.environ, "SCHEMATHESIS_HOOKS": ""}

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import Scope
 from temporal_core.client.codec import EncryptionCodec, PayloadDecryptionError
 
 from codec_server.payloads_json import PayloadsFormatError, payloads_from_json, payloads_to_json
@@ -82,6 +83,9 @@ def create_app(codec: EncryptionCodec, settings: CodecServerSettings) -> FastAPI
         description="Temporal's remote codec endpoints over the payload encryption codec.",
         version="0.1.0",
         openapi_url=None,  # nothing to document for browsers; the wire format is Temporal's
+        # FastAPI traces every request itself once a tracer provider is set; health probes (the
+        # stack's, Kubernetes') would only add noise to the traces, as in the API.
+        telemetry={"exclude": _is_health_probe},
     )
 
     @app.get("/health")
@@ -97,3 +101,7 @@ def create_app(codec: EncryptionCodec, settings: CodecServerSettings) -> FastAPI
         allow_credentials=True,
     )
     return app
+
+
+def _is_health_probe(scope: Scope) -> bool:
+    return scope.get("path") == "/health"
