@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +11,7 @@ from openapi_spec_validator import validate
 from temporalio.testing import WorkflowEnvironment
 
 from tests.api.support import ApiStack, api_stack
-from tests.auth_tokens import token
+from tests.schemathesis_run import run_schemathesis
 
 
 async def test_openapi_document_is_valid_and_documents_errors(stack: ApiStack) -> None:
@@ -74,47 +70,16 @@ async def test_schemathesis_finds_no_server_error(
         default_wait_seconds=0.5,
         max_wait_seconds=2,
     ) as stack:
-        command = [
-            str(Path(sys.executable).parent / "st"),
-            "run",
-            f"{stack.base_url}/openapi.json",
-            "--checks",
-            "not_a_server_error,status_code_conformance,content_type_conformance,"
+        returncode, report = await run_schemathesis(
+            stack.base_url,
+            tmp_path,
+            checks="not_a_server_error,status_code_conformance,content_type_conformance,"
             "response_schema_conformance",
-            "--phases",
-            "examples,coverage,fuzzing",
             # Bounded: the deterministic coverage phase walks every schema edge once, and a few
             # random examples per operation keep the whole run under a minute on 2 cores.
-            "--max-examples",
-            "3",
-            # One worker: hypothesis' lambda introspection is not thread-safe on CPython 3.11.
-            "--workers",
-            "1",
-            "--request-timeout",
-            "20",
-            "--seed",
-            "1",
-            # An ordinary caller's token, as a client of the API sends it.
-            "--header",
-            # A caller of its own: workflows an earlier test left on the session's server
-            # (their workers gone) must not be this run's to act on.
-            f"Authorization: Bearer {token(subject=f'fuzz-{uuid.uuid4().hex}')}",
-            "--no-color",
-        ]
-        env = {**os.environ, "SCHEMATHESIS_HOOKS": ""}
-        process = await asyncio.create_subprocess_exec(
-            *command,
-            cwd=tmp_path,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
+            max_examples=3,
+            timeout=150,
+            env={"SCHEMATHESIS_HOOKS": ""},
         )
-        try:
-            output, _ = await asyncio.wait_for(process.communicate(), timeout=150)
-        finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
-        report = output.decode(errors="replace")
         (tmp_path / "schemathesis.txt").write_text(report)
-        assert process.returncode == 0, report[-8000:]
+        assert returncode == 0, report[-8000:]
