@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 
 from api.auth import scopes
 from api.auth.principal import Principal
-from api.auth.verifier import InvalidToken, TokenVerifier
+from api.auth.verifier import InvalidToken
+from api.deps import AppDependencies, get_app_dependencies
 from api.errors.auth import MissingScope, NotAuthenticated
 
 __all__ = [
@@ -40,11 +41,11 @@ _bearer = HTTPBearer(
 
 async def authorize(
     security_scopes: SecurityScopes,
-    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    dependencies: Annotated[AppDependencies, Depends(get_app_dependencies)],
 ) -> Principal:
     """The caller, once its token is verified and holds every scope the route names."""
-    verifier: TokenVerifier | None = request.app.state.app_dependencies.token_verifier
+    verifier = dependencies.token_verifier
     if verifier is None:
         return Principal.unauthenticated_admin()
     if credentials is None:
