@@ -15,7 +15,12 @@ from temporal_core.authoring.registry import QueueContents, RegistryError, regis
 from temporal_core.client.converter import pydantic_client
 from temporal_core.client.settings import TemporalSettings
 from temporal_core.worker.activity_defaults import ActivityDefaultsInterceptor
-from temporal_core.worker.versioning import UnversionedWorkflowRunner, deployment_config
+from temporal_core.worker.versioning import (
+    UnversionedWorkflowRunner,
+    code_build_id,
+    deployment_config,
+)
+from temporal_core.worker.workflow_code import compile_once
 
 __all__ = ["PASSTHROUGH_MODULES", "bind_activities", "build_worker", "sandboxed_runner"]
 
@@ -69,6 +74,8 @@ def build_worker(
     if activities is None:
         activities = [factory() for factory in contents.activity_factories]
     bound = bind_activities(contents.activities, activities)
+    # The sandbox re-imports each workflow's package for every run: compile it once instead.
+    compile_once(contents.workflows)
     defaults = ActivityDefaultsInterceptor(
         settings, queue, activity_queues=registry.activity_queues()
     )
@@ -104,6 +111,8 @@ def build_worker(
     options.update(overrides)
     if options.get("deployment_config") is None:
         options["workflow_runner"] = UnversionedWorkflowRunner(options["workflow_runner"])
+        if not options.get("build_id") and not options.get("use_worker_versioning"):
+            options["build_id"] = code_build_id()
     # Ours last, so interceptors given here see the call as the workflow made it.
     options["interceptors"] = [*extra_interceptors, defaults]
     return Worker(client, task_queue=task_queue, **options)
