@@ -17,6 +17,7 @@ from typing import Any
 import jwt
 
 from api.auth.principal import Principal
+from api.auth.verified_tokens import VerifiedTokens
 
 __all__ = ["InvalidToken", "TokenVerifier"]
 
@@ -48,12 +49,14 @@ class TokenVerifier:
         keys: Mapping[str, Any] | None = None,
         jwks_url: str | None = None,
         leeway_seconds: float = 30.0,
+        verified: VerifiedTokens | None = None,
     ) -> None:
         if (keys is None) == (jwks_url is None):
             raise ValueError("give exactly one of keys (a JWK set) and jwks_url")
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway_seconds
+        self._verified = verified if verified is not None else VerifiedTokens()
         self._static = jwt.PyJWKSet.from_dict(dict(keys)) if keys is not None else None
         self._remote = (
             jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300, timeout=5)
@@ -75,6 +78,9 @@ class TokenVerifier:
 
     async def verify(self, token: str) -> Principal:
         """The caller the token names; raises ``InvalidToken`` saying why it does not."""
+        known = self._verified.get(token)
+        if known is not None:
+            return known
         key = await self._signing_key(token)
         try:
             claims = jwt.decode(
@@ -100,11 +106,14 @@ class TokenVerifier:
         if not isinstance(subject, str) or not subject:
             raise InvalidToken("the token's 'sub' claim is empty")
         email = claims.get("email")
-        return Principal(
+        principal = Principal(
             subject=subject,
             scopes=_scopes(claims),
             email=email if isinstance(email, str) and email else None,
         )
+        # exp passed jwt.decode's check, so it is a number; the leeway is the one it allowed.
+        self._verified.keep(token, principal, expires_at=float(claims["exp"]) + self._leeway)
+        return principal
 
     async def _signing_key(self, token: str) -> jwt.PyJWK:
         try:
