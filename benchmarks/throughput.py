@@ -3,8 +3,9 @@
     uv run python -m benchmarks.throughput [--orders N] [--rounds R] [--quick] [--json PATH]
 
 One dev server; every service a real process (see ``benchmarks.services``). Each scenario runs
-its baseline and ours in the same round, one after the other, for ``--rounds`` rounds, and the
-table shows the medians and their ratio next to the target (see docs/benchmarks.md):
+its baseline and ours in the same round, one after the other (in turn first, see ``in_turn``),
+for ``--rounds`` rounds, and the table shows the medians and their ratio next to the target
+(see docs/benchmarks.md):
 
 * API starts: ``POST /orders`` at ``--concurrency`` against the raw client's ``start_workflow``
   of the same workflow and input, from this process; and one at a time, for the p50 latency.
@@ -34,7 +35,7 @@ from collections.abc import Awaitable, Callable, Generator
 from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from contracts.orders import ORDER, OrderInput, OrderItem
 from temporal_core.testing import start_dev_environment
@@ -45,6 +46,7 @@ from benchmarks.http_load import ApiCaller, run_concurrently
 from benchmarks.services import BenchStack, Service
 
 QUEUE = "orders"
+T = TypeVar("T")
 API_NAMESPACE = "bench-api"
 SYNC_NAMESPACE = "bench-sync"
 STALL_SECONDS = 180.0
@@ -52,6 +54,16 @@ STALL_SECONDS = 180.0
 
 Generous: a worker first runs the first workflow task of the whole backlog, so on a busy
 machine the first order may complete only a minute or more after the spawn."""
+
+
+async def in_turn(round_index: int, steps: dict[str, Callable[[], Awaitable[T]]]) -> dict[str, T]:
+    """Run ``steps`` one after the other, in their order in even rounds and reversed in odd ones.
+
+    Whatever drifts over a run (the dev server's history grows with every order, the machine
+    warms up) then favours no scenario: each pair runs first as often as second.
+    """
+    names = list(steps) if round_index % 2 == 0 else list(reversed(steps))
+    return {name: await steps[name]() for name in names}
 
 
 @dataclass(frozen=True)
@@ -253,25 +265,40 @@ class Bench:
             await raw_rate()  # warm the raw client's connection like the APIs' first requests
             for service in (plain, traced, two):
                 await self._post_rate(service, warm_up=True)
-            for _ in range(sizes.rounds):
-                base = await raw_rate()
-                ours = await self._post_rate(plain)
-                self.note("API start throughput", baseline=base, ours=ours)
-                self.note("tracing: API starts", baseline=ours, ours=await self._post_rate(traced))
-                self.note("scale-out: API starts", baseline=ours, ours=await self._post_rate(two))
+            for round_index in range(sizes.rounds):
+                rate = await in_turn(
+                    round_index,
+                    {
+                        "raw": raw_rate,
+                        "plain": lambda: self._post_rate(plain),
+                        "traced": lambda: self._post_rate(traced),
+                        "two": lambda: self._post_rate(two),
+                    },
+                )
+                ours = rate["plain"]
+                self.note("API start throughput", baseline=rate["raw"], ours=ours)
+                self.note("tracing: API starts", baseline=ours, ours=rate["traced"])
+                self.note("scale-out: API starts", baseline=ours, ours=rate["two"])
 
-            # One at a time, in chunks of ten so drift hits both alike.
+            # One at a time, in chunks of ten taking turns to go first, so drift hits both alike.
             async with ApiCaller(plain.port or 0, token=self.token, connections=1) as api:
 
                 async def post_one(_: int) -> None:
                     answer = await api.post("/orders", order_body("lat"))
                     assert answer.status == 202, answer.body
 
+                async def chunk(call: Callable[[int], Awaitable[None]]) -> list[float]:
+                    return (await run_concurrently(call, total=10, concurrency=1))[1]
+
                 raw_ms: list[float] = []
                 our_ms: list[float] = []
                 while len(raw_ms) < sizes.latency_samples:
-                    raw_ms += (await run_concurrently(raw_start, total=10, concurrency=1))[1]
-                    our_ms += (await run_concurrently(post_one, total=10, concurrency=1))[1]
+                    chunks = await in_turn(
+                        len(raw_ms) // 10,
+                        {"raw": lambda: chunk(raw_start), "ours": lambda: chunk(post_one)},
+                    )
+                    raw_ms += chunks["raw"]
+                    our_ms += chunks["ours"]
                 self.note(
                     "API start latency p50",
                     baseline=statistics.median(raw_ms),
@@ -318,14 +345,20 @@ class Bench:
 
                 for call in (raw_execute, post_sync):  # warm both paths
                     await run_concurrently(call, total=sizes.sync_concurrency, concurrency=10)
-                for _ in range(sizes.rounds):
-                    runs = [
-                        await run_concurrently(
-                            call, total=sizes.sync_orders, concurrency=sizes.sync_concurrency
-                        )
-                        for call in (raw_execute, post_sync)
-                    ]
-                    (raw_s, raw_ms), (our_s, our_ms) = runs
+
+                async def measure(
+                    call: Callable[[int], Awaitable[None]],
+                ) -> tuple[float, list[float]]:
+                    return await run_concurrently(
+                        call, total=sizes.sync_orders, concurrency=sizes.sync_concurrency
+                    )
+
+                for round_index in range(sizes.rounds):
+                    runs = await in_turn(
+                        round_index,
+                        {"raw": lambda: measure(raw_execute), "ours": lambda: measure(post_sync)},
+                    )
+                    (raw_s, raw_ms), (our_s, our_ms) = runs["raw"], runs["ours"]
                     self.note(
                         "sync endpoint throughput",
                         baseline=sizes.sync_orders / raw_s,
@@ -342,27 +375,39 @@ class Bench:
     # Workers ----------------------------------------------------------------------------------
     async def workers(self) -> None:
         """Idle RSS, then drains: raw, ours, ours traced, ours on two processes, per round."""
-        for _ in range(self.sizes.rounds):
-            self.note("worker RSS idle", baseline=await self._idle_rss(raw=True))
-            self.note("worker RSS idle", ours=await self._idle_rss(raw=False))
+        for round_index in range(self.sizes.rounds):
+            idle = await in_turn(
+                round_index,
+                {
+                    "raw": lambda: self._idle_rss(raw=True),
+                    "ours": lambda: self._idle_rss(raw=False),
+                },
+            )
+            self.note("worker RSS idle", baseline=idle["raw"], ours=idle["ours"])
 
-            raw = await self._drain(raw=True)
+            drained = await in_turn(
+                round_index,
+                {
+                    "raw": lambda: self._drain(raw=True),
+                    "ours": lambda: self._drain(raw=False),
+                    "traced": lambda: self._drain(raw=False, tracing=True),
+                    "two": lambda: self._drain(raw=False, processes=2),
+                },
+            )
+            raw, ours = drained["raw"], drained["ours"]
             self.note("worker drain, with start-up", baseline=raw.with_start_up)
             self.note("worker drain, after start-up", baseline=raw.after_start_up)
             self.note("worker RSS after drain", baseline=raw.rss_mib)
-
-            ours = await self._drain(raw=False)
             self.note("worker drain, with start-up", ours=ours.with_start_up)
             self.note("worker drain, after start-up", ours=ours.after_start_up)
             self.note("worker RSS after drain", ours=ours.rss_mib)
-
-            traced = await self._drain(raw=False, tracing=True)
-            self.note("tracing: worker drain", baseline=ours.after_start_up)
-            self.note("tracing: worker drain", ours=traced.after_start_up)
-
-            two = await self._drain(raw=False, processes=2)
-            self.note("scale-out: worker drain", baseline=ours.after_start_up)
-            self.note("scale-out: worker drain", ours=two.after_start_up)
+            traced, two = drained["traced"], drained["two"]
+            self.note(
+                "tracing: worker drain", baseline=ours.after_start_up, ours=traced.after_start_up
+            )
+            self.note(
+                "scale-out: worker drain", baseline=ours.after_start_up, ours=two.after_start_up
+            )
 
     async def _idle_rss(self, *, raw: bool) -> float:
         worker = self.stack.order_worker(namespace=self.fresh_namespace(), raw=raw)
@@ -539,7 +584,7 @@ def main() -> None:
     )
     parser.add_argument("--orders", type=int, help="orders per throughput run (default 400)")
     parser.add_argument("--concurrency", type=int, default=40, help="requests in flight (40)")
-    parser.add_argument("--rounds", type=int, help="rounds of every scenario (default 3)")
+    parser.add_argument("--rounds", type=int, help="rounds of every scenario (default 4)")
     parser.add_argument(
         "--quick", action="store_true", help="a smoke run: 40 orders, one round, few samples"
     )
@@ -551,7 +596,7 @@ def main() -> None:
     sizes = Sizes(
         orders=orders,
         concurrency=args.concurrency,
-        rounds=args.rounds or (1 if args.quick else 3),
+        rounds=args.rounds or (1 if args.quick else 4),
         latency_samples=10 if args.quick else 100,
         sync_orders=min(orders, 10 if args.quick else 50),
     )
