@@ -16,6 +16,7 @@ from temporalio.service import RetryConfig, TLSConfig
 from temporal_core.client.codec import encrypted_data_converter
 from temporal_core.client.settings import TemporalSettings
 from temporal_core.client.start_defaults import StartDefaultsInterceptor
+from temporal_core.client.tls_failure import tls_failure_hint
 
 __all__ = ["TemporalClientService", "TemporalDisabledError", "TemporalUnavailableError"]
 
@@ -77,24 +78,6 @@ def describe_connection(settings: TemporalSettings) -> str:
     if settings.api_key is not None:
         parts.append("API key")
     return ", ".join(parts) + ")"
-
-
-def _tls_hint(settings: TemporalSettings, reason: str) -> str:
-    # The SDK reports TLS refusals as transport errors; name the settings that decide them.
-    if not settings.uses_tls:
-        return ""
-    if "InvalidCertificate" in reason or "certificate" in reason.lower():
-        return (
-            ". The server's certificate was not accepted: it must be signed by the CA in "
-            "TEMPORAL_TLS_SERVER_CA_CERT_PATH (or a system CA) and carry the name in "
-            "TEMPORAL_TLS_SERVER_NAME (or the host of the address)"
-        )
-    if "close_notify" in reason or "transport error" in reason:
-        return (
-            ". The server closed the TLS connection: if it requires mTLS, it did not accept the "
-            "client certificate (TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH)"
-        )
-    return ""
 
 
 class TemporalClientService:
@@ -206,7 +189,7 @@ class TemporalClientService:
             reason = str(error) or type(error).__name__
             raise TemporalUnavailableError(
                 f"cannot reach Temporal at {describe_connection(settings)}: {reason}"
-                f"{_tls_hint(settings, reason)}"
+                f"{tls_failure_hint(settings, reason)}"
             ) from error
         logger.info("connected to Temporal at %s namespace %s", settings.url, settings.namespace)
         return client
