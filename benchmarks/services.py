@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 from temporal_core.testing.dev_server import free_port
 
-__all__ = ["BenchStack", "Service", "rss_mib"]
+__all__ = ["BenchStack", "Service", "cpu_seconds", "rss_mib"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _WORKER_READY = "serving task queues"
@@ -38,6 +38,14 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds of process ``pid`` so far, from ``/proc``."""
+    # The command name (field 2) is in parentheses and may hold spaces: split after it.
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
+    return (utime + stime) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -85,6 +93,10 @@ class Service:
     def rss_mib(self) -> float:
         """Resident memory of the process (its own, not its children's)."""
         return rss_mib(self.pid)
+
+    def cpu_seconds(self) -> float:
+        """CPU time the process used so far, user and system, all its threads."""
+        return cpu_seconds(self.pid)
 
     def stop(self, *, timeout: float = 15.0) -> None:
         """SIGTERM, then SIGKILL if it has not exited in ``timeout`` seconds."""
