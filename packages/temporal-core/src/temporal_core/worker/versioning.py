@@ -116,7 +116,8 @@ def code_build_id() -> str:
     """
     digest = hashlib.blake2b(digest_size=16)
     for name in sorted(sys.modules):
-        path = getattr(sys.modules[name], "__file__", None)
+        # .get: another thread may drop a module between the sort and here.
+        path = getattr(sys.modules.get(name), "__file__", None)
         if not path or not path.endswith(".py"):
             continue
         with contextlib.suppress(OSError):

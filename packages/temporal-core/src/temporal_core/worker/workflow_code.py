@@ -36,11 +36,6 @@ class WorkflowCodeCache(importlib.abc.MetaPathFinder):
         self._code: dict[tuple[str, int, int], CodeType] = {}
         self._lock = threading.Lock()
 
-    @property
-    def packages(self) -> frozenset[str]:
-        """The top-level packages whose modules' code is kept."""
-        return self._packages
-
     def watch(self, packages: Iterable[str]) -> None:
         """Keep the code of every module in ``packages`` (top-level names) from now on."""
         with self._lock:
@@ -88,7 +83,7 @@ class _CodeKeepingLoader(importlib.machinery.SourceFileLoader):
 _CACHE = WorkflowCodeCache()
 
 
-def compile_once(workflow_classes: Iterable[type]) -> WorkflowCodeCache:
+def compile_once(workflow_classes: Iterable[type]) -> None:
     """Keep the compiled code of the packages that define ``workflow_classes``.
 
     The finder goes into ``sys.meta_path`` once, just before Python's own path finder, so
@@ -107,4 +102,3 @@ def compile_once(workflow_classes: Iterable[type]) -> WorkflowCodeCache:
             len(sys.meta_path),
         )
         sys.meta_path.insert(position, _CACHE)
-    return _CACHE
