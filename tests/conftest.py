@@ -19,6 +19,15 @@ os.environ.setdefault("CODEC_ENABLED", "false")
 _exit_status: int | None = None
 
 
+@pytest.fixture
+def clean_temporal_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """No ``TEMPORAL_*`` variable of the developer's shell leaks into a test."""
+    for name in list(os.environ):
+        if name.startswith("TEMPORAL_"):
+            monkeypatch.delenv(name)
+    return monkeypatch
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     global _exit_status
     _exit_status = int(exitstatus)

@@ -6,17 +6,11 @@ import pytest
 from api.errors.limits import TooManyStarts
 from api.start_limits import StartRateLimiter
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.manual_clock import ManualClock
 
 
 def test_a_burst_then_one_start_per_refill_interval() -> None:
-    clock = Clock()
+    clock = ManualClock()
     limiter = StartRateLimiter(per_minute=60, burst=3, clock=clock)
     for _ in range(3):
         limiter.take("ada")
@@ -33,7 +27,7 @@ def test_a_burst_then_one_start_per_refill_interval() -> None:
 
 
 def test_retry_after_says_how_long_until_the_whole_cost_is_back() -> None:
-    clock = Clock()
+    clock = ManualClock()
     limiter = StartRateLimiter(per_minute=6, burst=10, clock=clock)
     limiter.take("ada", 10)
     with pytest.raises(TooManyStarts) as refused:
@@ -42,7 +36,7 @@ def test_retry_after_says_how_long_until_the_whole_cost_is_back() -> None:
 
 
 def test_a_batch_larger_than_the_burst_costs_a_full_bucket() -> None:
-    clock = Clock()
+    clock = ManualClock()
     limiter = StartRateLimiter(per_minute=60, burst=5, clock=clock)
     limiter.take("ada", 50)
     with pytest.raises(TooManyStarts):

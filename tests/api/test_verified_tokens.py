@@ -17,21 +17,14 @@ from api.auth.verifier import InvalidToken, TokenVerifier
 
 from tests.api.test_auth import claims, signed, tampered
 from tests.auth_tokens import KEY_SET
+from tests.manual_clock import ManualClock
 
 ALICE = Principal(subject="alice", scopes=frozenset({"orders:read"}), email=None)
 BOB = Principal(subject="bob", scopes=frozenset(), email=None)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_a_kept_token_names_its_caller_until_it_expires() -> None:
-    clock = Clock()
+    clock = ManualClock()
     tokens = VerifiedTokens(clock=clock)
     tokens.keep("t1", ALICE, expires_at=1_030.0)
     assert tokens.get("t1") == ALICE
@@ -44,7 +37,7 @@ def test_a_kept_token_names_its_caller_until_it_expires() -> None:
 
 
 def test_a_long_lived_token_is_checked_again_after_the_maximum_age() -> None:
-    clock = Clock()
+    clock = ManualClock()
     tokens = VerifiedTokens(clock=clock, max_age_seconds=60)
     tokens.keep("t1", ALICE, expires_at=1_000.0 + 86_400)
     clock.now = 1_059.0
@@ -54,7 +47,7 @@ def test_a_long_lived_token_is_checked_again_after_the_maximum_age() -> None:
 
 
 def test_the_oldest_token_makes_room_when_full() -> None:
-    tokens = VerifiedTokens(clock=Clock(), max_entries=2)
+    tokens = VerifiedTokens(clock=ManualClock(), max_entries=2)
     tokens.keep("t1", ALICE, expires_at=2_000.0)
     tokens.keep("t2", BOB, expires_at=2_000.0)
     tokens.keep("t3", BOB, expires_at=2_000.0)

@@ -8,14 +8,7 @@ from pathlib import Path
 import pytest
 from temporal_core import SettingsError, TemporalSettings
 
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
-
-    for name in list(os.environ):
-        if name.startswith("TEMPORAL_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("clean_temporal_env")
 
 
 def test_defaults_follow_the_documented_table() -> None:

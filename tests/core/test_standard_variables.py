@@ -7,7 +7,6 @@ cross-check at the end builds the same environment with the SDK's own loader and
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import pytest
@@ -16,12 +15,7 @@ from temporal_core.client.service import tls_config
 from temporalio.envconfig import ClientConfig
 from temporalio.service import TLSConfig
 
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("TEMPORAL_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("clean_temporal_env")
 
 
 @pytest.fixture

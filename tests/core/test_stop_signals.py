@@ -5,23 +5,15 @@ from __future__ import annotations
 import pytest
 from temporal_core.cli.stop_signals import REPEAT_WINDOW_SECONDS, StopRequest, StopSignals
 
-
-class FakeClock:
-    """Monotonic seconds that move only when a test says so."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.manual_clock import ManualClock
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> ManualClock:
+    return ManualClock(100.0)
 
 
-def test_the_first_signal_starts_a_graceful_stop(clock: FakeClock) -> None:
+def test_the_first_signal_starts_a_graceful_stop(clock: ManualClock) -> None:
     signals = StopSignals(clock=clock)
     assert not signals.received
 
@@ -30,7 +22,9 @@ def test_the_first_signal_starts_a_graceful_stop(clock: FakeClock) -> None:
 
 
 @pytest.mark.parametrize("delay", [0.0, 0.0002, 0.2, REPEAT_WINDOW_SECONDS])
-def test_a_signal_within_the_window_is_the_first_one_again(clock: FakeClock, delay: float) -> None:
+def test_a_signal_within_the_window_is_the_first_one_again(
+    clock: ManualClock, delay: float
+) -> None:
     # 0.2 ms: SIGTERM to the process group plus uv's forwarded copy; 0.2 s: uv's SIGINT copy.
     signals = StopSignals(clock=clock)
     signals.classify()
@@ -39,7 +33,7 @@ def test_a_signal_within_the_window_is_the_first_one_again(clock: FakeClock, del
     assert signals.classify() is StopRequest.REPEATED
 
 
-def test_a_signal_after_the_window_forces_the_exit(clock: FakeClock) -> None:
+def test_a_signal_after_the_window_forces_the_exit(clock: ManualClock) -> None:
     signals = StopSignals(clock=clock)
     signals.classify()
     clock.now += REPEAT_WINDOW_SECONDS + 0.001
@@ -48,7 +42,7 @@ def test_a_signal_after_the_window_forces_the_exit(clock: FakeClock) -> None:
 
 
 def test_the_window_runs_from_the_first_signal_so_echoes_cannot_extend_it(
-    clock: FakeClock,
+    clock: ManualClock,
 ) -> None:
     signals = StopSignals(window=1.0, clock=clock)
     signals.classify()
@@ -60,7 +54,7 @@ def test_the_window_runs_from_the_first_signal_so_echoes_cannot_extend_it(
     assert outcomes == [StopRequest.REPEATED, StopRequest.REPEATED, StopRequest.FORCE]
 
 
-def test_every_signal_after_the_window_forces(clock: FakeClock) -> None:
+def test_every_signal_after_the_window_forces(clock: ManualClock) -> None:
     signals = StopSignals(window=0.5, clock=clock)
     signals.classify()
     clock.now += 5

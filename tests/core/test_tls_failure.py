@@ -69,13 +69,7 @@ NOT_TLS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
-
-    for name in list(os.environ):
-        if name.startswith("TEMPORAL_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("clean_temporal_env")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 
 import pytest
@@ -30,12 +29,3 @@ async def mtls_proxy(
         client_ca=certificates.ca,
     ) as proxy:
         yield proxy
-
-
-@pytest.fixture
-def clean_temporal_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    """No ``TEMPORAL_*`` variable of the developer's shell leaks into a test."""
-    for name in list(os.environ):
-        if name.startswith("TEMPORAL_"):
-            monkeypatch.delenv(name)
-    return monkeypatch
