@@ -36,6 +36,11 @@ SERVER_CLOSED = {
     "call cancelled, connection closed": _CALL_FAILED
     + 'Status { code: Cancelled, message: "operation was canceled", source: Some('
     'tonic::transport::Error(Transport, hyper::Error(Canceled, "connection closed"))) }',
+    # The same race a step earlier: the call was queued before the connection was first polled
+    # (seen in a CI run of tests/security/test_tls_connection.py).
+    "call cancelled, connection not ready": _CALL_FAILED
+    + 'Status { code: Cancelled, message: "operation was canceled", source: Some('
+    'tonic::transport::Error(Transport, hyper::Error(Canceled, "connection was not ready"))) }',
     # A TLS 1.2 server checks the certificate inside the handshake and hangs up there.
     "TLS 1.2 handshake eof": _CONNECT_FAILED
     + 'Transport, ConnectError(Custom { kind: UnexpectedEof, error: "tls handshake eof" }))',

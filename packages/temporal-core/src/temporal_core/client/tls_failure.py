@@ -4,8 +4,9 @@ The SDK reports every refused handshake as a bare transport error, and the same 
 differently from one attempt to the next. With TLS 1.3 the client finishes its side of the
 handshake before the server has checked the client's certificate, so a server that refuses the
 certificate just closes the connection, and the first gRPC call on it fails with whatever the
-race produced: rustls's missing ``close_notify``, a reset, a broken pipe, or hyper's
-``connection closed`` when the call was still queued. All of them mean the same thing to a user,
+race produced: rustls's missing ``close_notify``, a reset, a broken pipe, or one of hyper's
+cancellations (``connection closed``, ``connection was not ready``) when the call was still
+queued. All of them mean the same thing to a user,
 so all of them get the same hint.
 """
 
@@ -31,6 +32,10 @@ _SERVER_CLOSED = (
     "BrokenPipe",
     "broken pipe",
     "connection closed",
+    # hyper cancels a queued call when its connection dies; "connection was not ready" is the
+    # wording when the call was queued before the connection's first poll.
+    "hyper::Error(Canceled",
+    "connection was not ready",
     "transport error",
 )
 
