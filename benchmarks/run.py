@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+from pydantic import SecretStr
 from temporal_core import TemporalClientService, TemporalSettings, build_worker
 from temporal_core.testing import start_dev_environment
 from temporal_core.testing.dev_server import free_port
@@ -149,7 +150,7 @@ async def compare_http_start(raw_client: Client, address: str, rounds: int) -> d
     port = free_port()
     # Authentication on, as deployed: verifying the caller's token is part of what is measured.
     keys = new_key_set("bench")
-    settings = ApiSettings(auth_keys=json.dumps(keys))
+    settings = ApiSettings(auth_keys=SecretStr(json.dumps(keys)))
     headers = {
         "Authorization": f"Bearer {mint_token(keys, subject='bench', scopes=['orders:write'])}"
     }
@@ -163,13 +164,18 @@ async def compare_http_start(raw_client: Client, address: str, rounds: int) -> d
             serving.result()
             raise RuntimeError("uvicorn exited before it started")
         await asyncio.sleep(0.02)
-    body = {"customer_email": "bench@example.com", "amount": 10.0, "items": []}
+
+    def new_order() -> OrderInput:
+        return OrderInput(
+            order_id=uuid.uuid4().hex[:12], customer_email="bench@example.com", amount=10.0
+        )
+
     # Nothing polls these queues: a start is all that is measured, and the runs just wait.
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers) as http:
 
             async def raw_start() -> None:
-                order = OrderInput(order_id=uuid.uuid4().hex[:12], **body)
+                order = new_order()
                 await raw_client.start_workflow(
                     OrderWorkflow.workflow_name(),
                     order,
@@ -178,9 +184,7 @@ async def compare_http_start(raw_client: Client, address: str, rounds: int) -> d
                 )
 
             async def http_start() -> None:
-                response = await http.post(
-                    "/orders", json={"order_id": uuid.uuid4().hex[:12], **body}
-                )
+                response = await http.post("/orders", json=new_order().model_dump(mode="json"))
                 assert response.status_code == 202, response.text
 
             return await compare("POST /orders (HTTP) vs raw start", raw_start, http_start, rounds)
