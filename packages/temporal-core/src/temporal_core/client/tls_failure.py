@@ -6,8 +6,7 @@ handshake before the server has checked the client's certificate, so a server th
 certificate just closes the connection, and the first gRPC call on it fails with whatever the
 race produced: rustls's missing ``close_notify``, a reset, a broken pipe, or one of hyper's
 cancellations (``connection closed``, ``connection was not ready``) when the call was still
-queued. All of them mean the same thing to a user,
-so all of them get the same hint.
+queued. All of them mean the same thing to a user, so all of them get the same hint.
 """
 
 from __future__ import annotations
@@ -54,7 +53,8 @@ def tls_failure_hint(settings: TemporalSettings, reason: str) -> str:
             "TEMPORAL_TLS_SERVER_CA_CERT_PATH (or a system CA) and carry the name in "
             "TEMPORAL_TLS_SERVER_NAME (or the host of the address)"
         )
-    if any(marker.lower() in reason.lower() for marker in _SERVER_CLOSED):
+    lowered = reason.lower()
+    if any(marker.lower() in lowered for marker in _SERVER_CLOSED):
         return (
             ". The server closed the TLS connection: if it requires mTLS, it did not accept the "
             f"client certificate{_client_certificate(settings)}. A server that picks its "
