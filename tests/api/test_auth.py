@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from api.auth.dev_keys import DEV_AUDIENCE, DEV_ISSUER, new_key_set
+from api.auth.dev_keys import new_key_set
 from api.auth.scopes import ORDERS_READ, ORDERS_WRITE
 from api.cli import main
 from api.main import create_app
@@ -39,29 +39,10 @@ from temporal_core.testing.dev_server import free_port
 
 from tests.api.support import ApiStack, order, serve
 from tests.api.test_orders import assert_problem
-from tests.auth_tokens import KEY_SET, KEY_SET_JSON, bearer, token
+from tests.auth_tokens import KEY_SET, KEY_SET_JSON, bearer, claims, signed, tampered, token
 
 PROTECTED = "/orders/order-nobody/status"
 """A route that needs ``orders:read``; nothing about Temporal is asked before the token passes."""
-
-
-def claims(**changes: Any) -> dict[str, Any]:
-    now = int(time.time())
-    values: dict[str, Any] = {
-        "iss": DEV_ISSUER,
-        "aud": DEV_AUDIENCE,
-        "sub": "someone",
-        "scope": ORDERS_READ,
-        "iat": now,
-        "exp": now + 600,
-    }
-    values.update(changes)
-    return {name: value for name, value in values.items() if value is not None}
-
-
-def signed(payload: dict[str, Any], key_set: dict[str, Any] = KEY_SET) -> str:
-    key = jwt.PyJWK.from_dict(key_set["keys"][0])
-    return jwt.encode(payload, key.key, algorithm="HS256", headers={"kid": key.key_id})
 
 
 def unsigned(payload: dict[str, Any]) -> str:
@@ -84,13 +65,6 @@ def hmac_signed(payload: dict[str, Any], secret: bytes, *, key_id: str) -> str:
     signing_input = f"{part(header)}.{part(json.dumps(payload).encode())}"
     signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
     return f"{signing_input}.{part(signature)}"
-
-
-def tampered(value: str) -> str:
-    """``value`` with its payload changed (another subject) and the old signature kept."""
-    header, _, signature = value.split(".")
-    payload = base64.urlsafe_b64encode(json.dumps(claims(sub="admin")).encode()).rstrip(b"=")
-    return f"{header}.{payload.decode()}.{signature}"
 
 
 def other_key_set_with_the_same_kid() -> dict[str, Any]:

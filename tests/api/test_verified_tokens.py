@@ -15,8 +15,7 @@ from api.auth.principal import Principal
 from api.auth.verified_tokens import VerifiedTokens
 from api.auth.verifier import InvalidToken, TokenVerifier
 
-from tests.api.test_auth import claims, signed, tampered
-from tests.auth_tokens import KEY_SET
+from tests.auth_tokens import KEY_SET, claims, signed, tampered
 from tests.manual_clock import ManualClock
 
 ALICE = Principal(subject="alice", scopes=frozenset({"orders:read"}), email=None)
