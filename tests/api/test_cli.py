@@ -20,7 +20,7 @@ from temporal_core.testing.dev_server import free_port
 from temporalio.testing import WorkflowEnvironment
 
 from tests.auth_tokens import AUTH_ENV, KEY_SET_JSON, bearer
-from tests.workers.worker_processes import ServeProcess, worker_env
+from tests.workers.worker_processes import ServeProcess, uv_serve, worker_env
 
 
 def exit_code(argv: Sequence[str]) -> int:
@@ -155,7 +155,7 @@ async def api_under_uv_run(
     """``uv run --package api serve`` in a process group of its own, as a terminal starts it."""
     port = free_port()
     address = temporal_env.client.service_client.config.target_host
-    command = ["uv", "run", "--package", "api", "serve", "--port", str(port)]
+    command = [*uv_serve("api"), "--port", str(port)]
     api = ServeProcess(command, env=worker_env(address, tmp_path, **AUTH_ENV))
     try:
         await api.wait_for_output("Application startup complete")

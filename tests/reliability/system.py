@@ -23,7 +23,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from tests.auth_tokens import AUTH_ENV, bearer
 from tests.e2e.stack_process import children_of
-from tests.workers.worker_processes import ServeProcess, wait_for_health, worker_env
+from tests.workers.worker_processes import ServeProcess, uv_serve, wait_for_health, worker_env
 
 WORKER_PACKAGES = {
     "orders": "worker-orders",
@@ -94,14 +94,14 @@ class System:
 
     async def start_api(self, **extra: str) -> None:
         """``uv run --package api serve --port N``, waited for until ``/health`` answers 200."""
-        command = ["uv", "run", "--package", "api", "serve", "--port", str(self.api_port)]
+        command = [*uv_serve("api"), "--port", str(self.api_port)]
         self.api = self._spawn(command, self.env(**{**AUTH_ENV, **extra}))
         await wait_for_health(self.api_port, 200, self.api, timeout=90)
 
     async def start_worker(self, queue: str, **extra: str) -> Worker:
         """``uv run --package worker-<queue> serve``, waited for until it polls (health 200)."""
         port = free_port()
-        command = ["uv", "run", "--package", WORKER_PACKAGES[queue], "serve"]
+        command = uv_serve(WORKER_PACKAGES[queue])
         process = self._spawn(command, self.env(WORKER_HEALTH_PORT=str(port), **extra))
         await wait_for_health(port, 200, process, timeout=90)
         worker = Worker(queue, process, port)

@@ -19,7 +19,7 @@ from temporal_core.testing.dev_server import free_port
 from tests.api.support import order
 from tests.auth_tokens import KEY_SET_JSON, bearer
 from tests.security.certificates import Certificates, mtls_environment
-from tests.workers.worker_processes import ServeProcess, wait_for_health, worker_env
+from tests.workers.worker_processes import ServeProcess, uv_serve, wait_for_health, worker_env
 
 pytestmark = pytest.mark.e2e
 
@@ -57,12 +57,6 @@ def processes() -> Iterator[list[ServeProcess]]:
         process.kill()
 
 
-# The commands an operator types. Every member's `serve` script is one dispatcher that starts the
-# package `uv run --package` names (astral-sh/uv issue 12891), so this is what they really run.
-UV_SERVE_ORDERS = ("uv", "run", "--package", "worker-orders", "serve")
-UV_SERVE_API = ("uv", "run", "--package", "api", "serve")
-
-
 def environment(data_dir: Path, **temporal: str) -> dict[str, str]:
     """A child's environment: this test's files, no address but the ones in ``temporal``."""
     env = worker_env("unused:1", data_dir, LOG_LEVEL="INFO", **temporal)
@@ -79,12 +73,12 @@ async def test_an_order_completes_over_mtls(
     env = environment(tmp_path, **mtls_environment(proxy.address, certificates))
     worker_port, api_port = free_port(), free_port()
     worker = ServeProcess(
-        [*UV_SERVE_ORDERS, "--health-port", str(worker_port)],
+        [*uv_serve("worker-orders"), "--health-port", str(worker_port)],
         env={**env, "WORKER_HEALTH_PORT": str(worker_port)},
     )
     processes.append(worker)
     api = ServeProcess(
-        [*UV_SERVE_API, "--port", str(api_port)], env={**env, "API_AUTH_KEYS": KEY_SET_JSON}
+        [*uv_serve("api"), "--port", str(api_port)], env={**env, "API_AUTH_KEYS": KEY_SET_JSON}
     )
     processes.append(api)
     await wait_for_health(worker_port, 200, worker, timeout=90)
@@ -120,7 +114,7 @@ async def test_a_worker_with_a_certificate_from_another_ca_never_gets_in(
         ),
     )
     port = free_port()
-    worker = ServeProcess([*UV_SERVE_ORDERS, "--health-port", str(port)], env=env)
+    worker = ServeProcess([*uv_serve("worker-orders"), "--health-port", str(port)], env=env)
     processes.append(worker)
     await worker.wait_for_output("retrying in", timeout=60)
     body = await wait_for_health(port, 503, worker, timeout=30)

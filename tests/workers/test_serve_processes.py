@@ -22,11 +22,18 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from worker_reports.storage import ReportStorage
 from worker_reports.workflows import ReportGenerationWorkflow
 
-from tests.workers.worker_processes import PYTHON, REPO, ServeProcess, wait_for_health, worker_env
+from tests.workers.worker_processes import (
+    PYTHON,
+    REPO,
+    ServeProcess,
+    uv_serve,
+    wait_for_health,
+    worker_env,
+)
 
 PACKAGES = {"worker-orders": "orders", "worker-approvals": "approvals", "worker-reports": "reports"}
 PYTHON_M_REPORTS = (PYTHON, "-m", "worker_reports")
-UV_RUN_REPORTS = ("uv", "run", "--package", "worker-reports", "serve")
+UV_RUN_REPORTS = tuple(uv_serve("worker-reports"))
 ECHO_WITHIN_WINDOW = "again within 1s (repeated by the process group / uv): still draining"
 
 
@@ -113,7 +120,7 @@ async def test_each_package_command_serves_only_its_queue(
     expected: dict[int, tuple[str, str]] = {}
     for package, queue in PACKAGES.items():
         module = package.replace("-", "_")
-        for command in (["uv", "run", "--package", package, "serve"], [PYTHON, "-m", module]):
+        for command in (uv_serve(package), [PYTHON, "-m", module]):
             port = free_port()
             processes.append(ServeProcess([*command, "--health-port", str(port)], env=env))
             expected[port] = (package, queue)
@@ -284,7 +291,7 @@ async def test_sigterm_to_the_process_group_of_an_idle_uv_run_worker_is_one_stop
     # millisecond later, forwarded by uv. (An idle worker is gone before uv passes on a Ctrl-C,
     # about 0.2 s later, so the report test above covers SIGINT.)
     env = worker_env(dev_server.address, tmp_path)
-    worker = ServeProcess(["uv", "run", "--package", "worker-orders", "serve"], env=env)
+    worker = ServeProcess(uv_serve("worker-orders"), env=env)
     processes.append(worker)
     await worker.wait_for_output("serving task queues orders")
 

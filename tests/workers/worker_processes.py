@@ -17,6 +17,16 @@ import httpx
 REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 
+
+def uv_serve(package: str) -> list[str]:
+    """``uv run --package <package> serve``: how a developer starts a workspace member's service.
+
+    Every member's ``serve`` script is one dispatcher that starts the package ``--package`` names
+    (astral-sh/uv issue 12891), so this is what the command really runs.
+    """
+    return ["uv", "run", "--package", package, "serve"]
+
+
 # Variables of the developer's shell that would change what a child worker does.
 _INHERITED_NOISE = (
     "TEMPORAL_ADDRESS",  # Temporal's spelling of TEMPORAL_URL, which worker_env sets
